@@ -1,0 +1,37 @@
+namespace HotZk.Engine.Processing;
+
+/// <summary>Engine settings (mapped from zoo.cfg by the host).</summary>
+public sealed class EngineOptions
+{
+    /// <summary>Base time unit (ms).</summary>
+    public int TickTime { get; init; } = 3000;
+    /// <summary>Lower bound of negotiated session timeouts (ms); -1 = 2 × tickTime.</summary>
+    public int MinSessionTimeout { get; init; } = -1;
+    /// <summary>Upper bound of negotiated session timeouts (ms); -1 = 20 × tickTime.</summary>
+    public int MaxSessionTimeout { get; init; } = -1;
+    /// <summary>Server id (myid; 1 standalone) — top byte of session ids.</summary>
+    public long ServerId { get; init; } = 1;
+    /// <summary>Enables TTL nodes.</summary>
+    public bool ExtendedTypesEnabled { get; init; }
+    /// <summary>Disables every ACL check.</summary>
+    public bool SkipAcl { get; init; }
+    /// <summary><c>super:&lt;base64&gt;</c> digest that grants super rights, or null.</summary>
+    public string? SuperDigest { get; init; }
+    /// <summary>Whether reconfig is enabled.</summary>
+    public bool ReconfigEnabled { get; init; }
+    /// <summary>Container/TTL reaper interval (ms).</summary>
+    public int ContainerCheckIntervalMs { get; init; } = 60000;
+    /// <summary>Reaper rate limit per minute.</summary>
+    public int ContainerMaxPerMinute { get; init; } = 10000;
+    /// <summary>Never-used containers older than this (by mtime) are reaped; 0 = never.</summary>
+    public long ContainerMaxNeverUsedIntervalMs { get; init; }
+    /// <summary>Txns between snapshots (with jitter in [n/2, n)).</summary>
+    public int SnapCount { get; init; } = 100000;
+    /// <summary>Snapshots kept by purge.</summary>
+    public int SnapRetainCount { get; init; } = 3;
+
+    /// <summary>Effective minimum session timeout.</summary>
+    public int EffectiveMinSessionTimeout => MinSessionTimeout > 0 ? MinSessionTimeout : 2 * TickTime;
+    /// <summary>Effective maximum session timeout.</summary>
+    public int EffectiveMaxSessionTimeout => MaxSessionTimeout > 0 ? MaxSessionTimeout : 20 * TickTime;
+}

@@ -1,0 +1,382 @@
+using System.Globalization;
+using HotZk.Common;
+using HotZk.Engine.Auth;
+using HotZk.Engine.Tree;
+using HotZk.Engine.Txns;
+
+namespace HotZk.Engine.Processing;
+
+/// <summary>
+/// Turns a write request into the txn to log: validates path, flags, ACL, versions and
+/// permissions against the tree plus the writes still in flight, in ZooKeeper's check order.
+/// A failed check yields an error txn (it still consumes a zxid, as in ZooKeeper).
+/// Engine-thread only.
+/// </summary>
+public sealed class PrepProcessor
+{
+    private readonly DataTree _tree;
+    private readonly EngineOptions _options;
+    private readonly Dictionary<string, ChangeRecord> _pending = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the processor over <paramref name="tree"/>.</summary>
+    public PrepProcessor(DataTree tree, EngineOptions options)
+    {
+        _tree = tree;
+        _options = options;
+    }
+
+    /// <summary>Number of paths with in-flight changes.</summary>
+    public int PendingCount => _pending.Count;
+
+    /// <summary>Outcome of a failed check.</summary>
+    private sealed class PrepException(ErrorCode code) : Exception(code.ToString())
+    {
+        public ErrorCode Code { get; } = code;
+    }
+
+    /// <summary>Builds the txn for <paramref name="req"/> with the given zxid and time.</summary>
+    public Txn Prepare(Request req, long zxid, long time)
+    {
+        var txn = new Txn { ClientId = req.SessionId, Cxid = req.Xid, Zxid = zxid, Time = time, Type = req.Op };
+        var auth = req.Connection?.Auth;
+        try
+        {
+            switch (req.Op)
+            {
+                case OpCode.Multi:
+                    PrepareMulti(req, txn, auth);
+                    break;
+                case OpCode.CreateSession:
+                    txn.Timeout = req.Session?.Timeout ?? 0;
+                    break;
+                case OpCode.CloseSession:
+                    PrepareClose(req.SessionId, txn);
+                    break;
+                default:
+                    var changes = new List<ChangeRecord>(2);
+                    PrepareOp(req, txn, auth, zxid, changes);
+                    foreach (var c in changes) _pending[c.Path] = c;
+                    break;
+            }
+        }
+        catch (PrepException e)
+        {
+            txn.Type = OpCode.Error;
+            txn.Err = e.Code;
+        }
+        return txn;
+    }
+
+    /// <summary>Forgets the in-flight records produced by <paramref name="txn"/> once it is applied.</summary>
+    public void Applied(Txn txn)
+    {
+        if (_pending.Count == 0) return;
+        Forget(txn);
+    }
+
+    /// <summary>Drops every in-flight record (log failure: those txns will never apply).</summary>
+    public void Reset() => _pending.Clear();
+
+    private void Forget(Txn txn)
+    {
+        switch (txn.Type)
+        {
+            case OpCode.Multi:
+                if (txn.Ops is not null) foreach (var op in txn.Ops) { op.Zxid = txn.Zxid; Forget(op); }
+                break;
+            case OpCode.CloseSession:
+                {
+                    // Records of the deleted ephemerals and their parents.
+                    var stale = new List<string>();
+                    foreach (var kv in _pending) if (kv.Value.Zxid == txn.Zxid) stale.Add(kv.Key);
+                    foreach (var p in stale) _pending.Remove(p);
+                    break;
+                }
+            default:
+                if (txn.Path.Length == 0) return;
+                ForgetPath(txn.Path, txn.Zxid);
+                string parent = PathValidator.Parent(txn.Path);
+                if (parent.Length > 0) ForgetPath(parent, txn.Zxid);
+                break;
+        }
+    }
+
+    private void ForgetPath(string path, long zxid)
+    {
+        if (_pending.TryGetValue(path, out var r) && r.Zxid <= zxid) _pending.Remove(path);
+    }
+
+    /// <summary>The state of a path including in-flight writes, or null when it does not exist.</summary>
+    public ChangeRecord? GetRecord(string path)
+    {
+        if (path.Length == 0) path = "/";
+        if (_pending.TryGetValue(path, out var r)) return r.Exists ? r : null;
+        var node = _tree.GetNode(path);
+        if (node is null) return null;
+        return new ChangeRecord
+        {
+            Path = path,
+            Exists = true,
+            Version = node.Version,
+            Cversion = node.Cversion,
+            Aversion = node.Aversion,
+            EphemeralOwner = node.EphemeralOwner,
+            ChildCount = node.ChildCount,
+            Acl = _tree.GetAcl(node),
+        };
+    }
+
+    private ChangeRecord? Lookup(string path, List<ChangeRecord> local)
+    {
+        if (path.Length == 0) path = "/";
+        for (int i = local.Count - 1; i >= 0; i--)
+        {
+            if (local[i].Path == path) return local[i].Exists ? local[i] : null;
+        }
+        return GetRecord(path);
+    }
+
+    private void PrepareMulti(Request req, Txn txn, AuthInfo? auth)
+    {
+        var ops = req.Ops ?? [];
+        var subs = new List<Txn>(ops.Count);
+        var local = new List<ChangeRecord>();
+        ErrorCode failure = ErrorCode.Ok;
+        foreach (var op in ops)
+        {
+            var sub = new Txn { ClientId = txn.ClientId, Cxid = txn.Cxid, Zxid = txn.Zxid, Time = txn.Time, Type = op.Op };
+            if (failure != ErrorCode.Ok)
+            {
+                sub.Type = OpCode.Error;
+                sub.Err = ErrorCode.RuntimeInconsistency;
+            }
+            else
+            {
+                try
+                {
+                    op.SessionId = req.SessionId;
+                    op.Connection = req.Connection;
+                    PrepareOp(op, sub, auth, txn.Zxid, local);
+                }
+                catch (PrepException e)
+                {
+                    failure = e.Code;
+                    sub.Type = OpCode.Error;
+                    sub.Err = e.Code;
+                }
+            }
+            subs.Add(sub);
+        }
+        txn.Ops = subs;
+        // All or nothing: a failed multi leaves no in-flight state behind.
+        if (failure == ErrorCode.Ok)
+        {
+            foreach (var c in local) _pending[c.Path] = c;
+        }
+    }
+
+    private void PrepareClose(long sessionId, Txn txn)
+    {
+        var paths = new HashSet<string>(_tree.EphemeralsOf(sessionId), StringComparer.Ordinal);
+        foreach (var kv in _pending)
+        {
+            var r = kv.Value;
+            if (!r.Exists) paths.Remove(r.Path);
+            else if (r.EphemeralOwner == sessionId && EphemeralTypes.KindOf(r.EphemeralOwner, _options.ExtendedTypesEnabled) == NodeKind.Ephemeral) paths.Add(r.Path);
+        }
+        var list = new List<string>(paths);
+        list.Sort(StringComparer.Ordinal);
+        txn.PathsToDelete = list;
+        foreach (var p in list)
+        {
+            _pending[p] = new ChangeRecord { Zxid = txn.Zxid, Path = p, Exists = false };
+            string parentPath = PathValidator.Parent(p);
+            var parent = GetRecord(parentPath);
+            if (parent is not null)
+            {
+                var np = parent.Duplicate(txn.Zxid);
+                np.ChildCount = Math.Max(0, np.ChildCount - 1);
+                _pending[np.Path] = np;
+            }
+        }
+    }
+
+    private void PrepareOp(Request req, Txn txn, AuthInfo? auth, long zxid, List<ChangeRecord> local)
+    {
+        switch (req.Op)
+        {
+            case OpCode.Create:
+            case OpCode.Create2:
+            case OpCode.CreateContainer:
+            case OpCode.CreateTtl:
+                PrepareCreate(req, txn, auth, zxid, local);
+                break;
+            case OpCode.Delete:
+            case OpCode.DeleteContainer:
+                PrepareDelete(req, txn, auth, zxid, local);
+                break;
+            case OpCode.SetData:
+                {
+                    ValidatePath(req.Path);
+                    var rec = Lookup(req.Path, local) ?? throw new PrepException(ErrorCode.NoNode);
+                    CheckAcl(rec.Acl, Perms.Write, auth);
+                    int newVersion = CheckAndIncVersion(rec.Version, req.Version);
+                    txn.Path = req.Path;
+                    txn.Data = req.Data;
+                    txn.Version = newVersion;
+                    var n = rec.Duplicate(zxid);
+                    n.Version = newVersion;
+                    local.Add(n);
+                    break;
+                }
+            case OpCode.SetAcl:
+                {
+                    ValidatePath(req.Path);
+                    var acl = AclChecker.Fixup(req.Acl, auth) ?? throw new PrepException(ErrorCode.InvalidAcl);
+                    var rec = Lookup(req.Path, local) ?? throw new PrepException(ErrorCode.NoNode);
+                    CheckAcl(rec.Acl, Perms.Admin, auth);
+                    int newVersion = CheckAndIncVersion(rec.Aversion, req.Version);
+                    txn.Path = req.Path;
+                    txn.Acl = acl;
+                    txn.Version = newVersion;
+                    var n = rec.Duplicate(zxid);
+                    n.Aversion = newVersion;
+                    n.Acl = acl;
+                    local.Add(n);
+                    break;
+                }
+            case OpCode.Check:
+                {
+                    ValidatePath(req.Path);
+                    var rec = Lookup(req.Path, local) ?? throw new PrepException(ErrorCode.NoNode);
+                    CheckAcl(rec.Acl, Perms.Read, auth);
+                    CheckAndIncVersion(rec.Version, req.Version);
+                    txn.Path = req.Path;
+                    txn.Version = req.Version;
+                    break;
+                }
+            case OpCode.Reconfig:
+                {
+                    if (!_options.ReconfigEnabled) throw new PrepException(ErrorCode.ReconfigDisabled);
+                    var rec = GetRecord(DataTree.ConfigPath);
+                    if (rec is not null) CheckAcl(rec.Acl, Perms.Write, auth);
+                    // Standalone servers cannot reconfigure.
+                    throw new PrepException(ErrorCode.Unimplemented);
+                }
+            default:
+                throw new PrepException(ErrorCode.Unimplemented);
+        }
+    }
+
+    private void PrepareCreate(Request req, Txn txn, AuthInfo? auth, long zxid, List<ChangeRecord> local)
+    {
+        CreateMode mode;
+        if (req.Op == OpCode.CreateTtl)
+        {
+            if (!_options.ExtendedTypesEnabled) throw new PrepException(ErrorCode.Unimplemented);
+            if (req.Flags is not (5 or 6)) throw new PrepException(ErrorCode.BadArguments);
+            if (req.Ttl <= 0 || req.Ttl > EphemeralTypes.MaxTtl) throw new PrepException(ErrorCode.BadArguments);
+            mode = (CreateMode)req.Flags;
+        }
+        else
+        {
+            if (req.Flags < 0 || req.Flags > 6) throw new PrepException(ErrorCode.BadArguments);
+            mode = (CreateMode)req.Flags;
+            if (mode.IsTtl())
+            {
+                if (!_options.ExtendedTypesEnabled) throw new PrepException(ErrorCode.Unimplemented);
+                throw new PrepException(ErrorCode.BadArguments);
+            }
+            // Flag 4 through create/create2 is a plain persistent node; opcode 19 makes the container.
+            if (mode == CreateMode.Container) mode = CreateMode.Persistent;
+        }
+
+        string path = req.Path;
+        int lastSlash = path.LastIndexOf('/');
+        if (lastSlash == -1 || path.Contains('\0')) throw new PrepException(ErrorCode.BadArguments);
+        var acl = AclChecker.Fixup(req.Acl, auth) ?? throw new PrepException(ErrorCode.InvalidAcl);
+        string parentPath = path[..lastSlash];
+        var parent = Lookup(parentPath, local) ?? throw new PrepException(ErrorCode.NoNode);
+        CheckAcl(parent.Acl, Perms.Create, auth);
+        int parentCversion = parent.Cversion;
+        if (mode.IsSequential()) path += parentCversion.ToString("D10", CultureInfo.InvariantCulture);
+        ValidatePath(path);
+        if (Lookup(path, local) is not null) throw new PrepException(ErrorCode.NodeExists);
+        if (EphemeralTypes.KindOf(parent.EphemeralOwner, _options.ExtendedTypesEnabled) == NodeKind.Ephemeral)
+            throw new PrepException(ErrorCode.NoChildrenForEphemerals);
+
+        int newCversion = parentCversion + 1;
+        long owner;
+        if (req.Op == OpCode.CreateContainer)
+        {
+            txn.Type = OpCode.CreateContainer;
+            owner = EphemeralTypes.ContainerOwner;
+        }
+        else if (req.Op == OpCode.CreateTtl)
+        {
+            txn.Type = OpCode.CreateTtl;
+            txn.Ttl = req.Ttl;
+            owner = EphemeralTypes.TtlOwner(req.Ttl);
+        }
+        else
+        {
+            txn.Ephemeral = mode.IsEphemeral();
+            owner = txn.Ephemeral ? req.SessionId : 0;
+        }
+        txn.Path = path;
+        txn.Data = req.Data;
+        txn.Acl = acl;
+        txn.ParentCversion = newCversion;
+
+        var np = parent.Duplicate(zxid);
+        np.Cversion = newCversion;
+        np.ChildCount++;
+        local.Add(np);
+        local.Add(new ChangeRecord { Zxid = zxid, Path = path, Exists = true, EphemeralOwner = owner, Acl = acl });
+    }
+
+    private void PrepareDelete(Request req, Txn txn, AuthInfo? auth, long zxid, List<ChangeRecord> local)
+    {
+        string path = req.Path;
+        int lastSlash = path.LastIndexOf('/');
+        if (lastSlash == -1 || path.Contains('\0') || IsSpecialPath(path)) throw new PrepException(ErrorCode.BadArguments);
+        string parentPath = path[..lastSlash];
+        var parent = Lookup(parentPath, local) ?? throw new PrepException(ErrorCode.NoNode);
+        if (req.Op != OpCode.DeleteContainer) CheckAcl(parent.Acl, Perms.Delete, auth);
+        var node = Lookup(path, local) ?? throw new PrepException(ErrorCode.NoNode);
+        if (req.Op == OpCode.DeleteContainer)
+        {
+            var kind = EphemeralTypes.KindOf(node.EphemeralOwner, _options.ExtendedTypesEnabled);
+            if (kind is not (NodeKind.Container or NodeKind.Ttl)) throw new PrepException(ErrorCode.BadVersion);
+        }
+        else
+        {
+            CheckAndIncVersion(node.Version, req.Version);
+        }
+        if (node.ChildCount > 0) throw new PrepException(ErrorCode.NotEmpty);
+        txn.Path = path;
+        var np = parent.Duplicate(zxid);
+        np.ChildCount--;
+        local.Add(np);
+        local.Add(new ChangeRecord { Zxid = zxid, Path = path, Exists = false });
+    }
+
+    private static bool IsSpecialPath(string path) =>
+        path is "/" or DataTree.ZookeeperPath or DataTree.QuotaPath or DataTree.ConfigPath;
+
+    private static void ValidatePath(string path)
+    {
+        if (!PathValidator.IsValid(path)) throw new PrepException(ErrorCode.BadArguments);
+    }
+
+    private void CheckAcl(Acl[] acl, Perms perm, AuthInfo? auth)
+    {
+        if (!AclChecker.Check(acl, perm, auth, _options.SkipAcl)) throw new PrepException(ErrorCode.NoAuth);
+    }
+
+    private static int CheckAndIncVersion(int current, int expected)
+    {
+        if (expected != -1 && expected != current) throw new PrepException(ErrorCode.BadVersion);
+        return unchecked(current + 1);
+    }
+}

@@ -1,0 +1,98 @@
+using HotZk.Common;
+using HotZk.Engine.Sessions;
+
+namespace HotZk.Engine.Processing;
+
+/// <summary>
+/// One client request on its way through the engine: the decoded arguments of whichever opcode
+/// it is (fields unused by that opcode stay default) and, once processed, its result.
+/// The connection that decoded it encodes the reply from the same object.
+/// </summary>
+public sealed class Request
+{
+    /// <summary>Connection the request came from (null for internal requests such as expiry).</summary>
+    public IClientConnection? Connection;
+    /// <summary>Owning session.</summary>
+    public Session? Session;
+    /// <summary>Session id.</summary>
+    public long SessionId;
+    /// <summary>Client xid.</summary>
+    public int Xid;
+    /// <summary>Opcode.</summary>
+    public OpCode Op;
+
+    /// <summary>Path argument.</summary>
+    public string Path = "";
+    /// <summary>Data argument.</summary>
+    public byte[]? Data;
+    /// <summary>ACL argument.</summary>
+    public Acl[]? Acl;
+    /// <summary>Create flags.</summary>
+    public int Flags;
+    /// <summary>TTL argument.</summary>
+    public long Ttl;
+    /// <summary>Expected version (-1 any).</summary>
+    public int Version = -1;
+    /// <summary>Watch flag of reads.</summary>
+    public bool Watch;
+    /// <summary>Watcher type (checkWatches/removeWatches) or addWatch mode.</summary>
+    public int Mode;
+    /// <summary>Sub-operations of multi/multiRead.</summary>
+    public List<Request>? Ops;
+    /// <summary>setWatches payload.</summary>
+    public SetWatchesArgs? SetWatches;
+    /// <summary>Auth scheme (op 100).</summary>
+    public string? AuthScheme;
+
+    /// <summary>Result code.</summary>
+    public ErrorCode Err;
+    /// <summary>zxid for the reply header.</summary>
+    public long ReplyZxid;
+    /// <summary>Txn zxid assigned to a write.</summary>
+    public long Zxid;
+    /// <summary>Result stat.</summary>
+    public Stat Stat;
+    /// <summary>Created path, sync path.</summary>
+    public string? ResultPath;
+    /// <summary>getData result.</summary>
+    public byte[]? ResultData;
+    /// <summary>getChildren / getEphemerals result.</summary>
+    public List<string>? Children;
+    /// <summary>getACL result.</summary>
+    public Acl[]? ResultAcl;
+    /// <summary>getAllChildrenNumber result.</summary>
+    public int Count;
+    /// <summary>Per-op results of multi / multiRead (their Op, Err and result fields).</summary>
+    public List<Request>? Results;
+    /// <summary>whoAmI result: (scheme, user).</summary>
+    public List<(string Scheme, string User)>? ClientInfo;
+    /// <summary>True once the result is final (writes: applied).</summary>
+    public bool Done;
+    /// <summary>Arrival timestamp (Stopwatch ticks) for latency stats.</summary>
+    public long StartTicks;
+
+    /// <summary>True for opcodes that change state (go through prep, log and apply).</summary>
+    public bool IsWrite => IsWriteOp(Op);
+
+    /// <summary>True for opcodes that change state.</summary>
+    public static bool IsWriteOp(OpCode op) => op is OpCode.Create or OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl
+        or OpCode.Delete or OpCode.DeleteContainer or OpCode.SetData or OpCode.SetAcl or OpCode.Multi or OpCode.Reconfig
+        or OpCode.CloseSession or OpCode.CreateSession or OpCode.Check;
+}
+
+/// <summary>Arguments of setWatches / setWatches2.</summary>
+public sealed class SetWatchesArgs
+{
+    /// <summary>Client's lastZxidSeen.</summary>
+    public long RelativeZxid;
+    /// <summary>Data watches.</summary>
+    public List<string> DataWatches = [];
+    /// <summary>Exist watches.</summary>
+    public List<string> ExistWatches = [];
+    /// <summary>Child watches.</summary>
+    public List<string> ChildWatches = [];
+    /// <summary>Persistent watches (v2).</summary>
+    public List<string> PersistentWatches = [];
+    /// <summary>Persistent recursive watches (v2).</summary>
+    public List<string> PersistentRecursiveWatches = [];
+}

@@ -1,0 +1,77 @@
+using HotZk.Common;
+using HotZk.Engine.Sessions;
+
+namespace HotZk.Engine.Processing;
+
+public sealed partial class ZkEngine
+{
+    private void HandleConnect(IClientConnection conn, ConnectArgs args)
+    {
+        if (args.LastZxidSeen > Tree.LastProcessedZxid)
+        {
+            // The client has seen a newer state than ours: refuse without a reply so it tries elsewhere.
+            _logSink($"INFO refusing connection: client zxid 0x{args.LastZxidSeen:x} is ahead of ours 0x{Tree.LastProcessedZxid:x}");
+            conn.Close("client has seen a newer zxid");
+            return;
+        }
+        int timeout = Math.Clamp(args.Timeout, _options.EffectiveMinSessionTimeout, _options.EffectiveMaxSessionTimeout);
+        long now = Monotonic();
+
+        if (args.SessionId == 0)
+        {
+            long id = Sessions.NextSessionId();
+            var s = Sessions.Add(id, timeout, now);
+            s.Pending = true;
+            s.Connection = conn;
+            long zxid = ++_lastZxid;
+            var req = new Request { Op = OpCode.CreateSession, SessionId = id, Session = s, Connection = conn };
+            var txn = Prep.Prepare(req, zxid, NowMs());
+            AppendTxn(txn, null);
+            return;
+        }
+
+        var existing = Sessions.Get(args.SessionId);
+        if (existing is null || existing.Closing || existing.Pending || !PasswordMatches(existing.Password, args.Password))
+        {
+            conn.SendConnectResponse(null, 0);
+            return;
+        }
+        var old = existing.Connection;
+        existing.Connection = conn;
+        existing.Timeout = timeout;
+        Sessions.Touch(existing, now);
+        if (old is not null && !ReferenceEquals(old, conn))
+        {
+            Tree.Watches.RemoveWatcher(old);
+            old.Close("session moved to a new connection");
+        }
+        conn.SendConnectResponse(existing, timeout);
+    }
+
+    private static bool PasswordMatches(byte[] expected, byte[]? given) =>
+        given is not null && expected.AsSpan().SequenceEqual(given);
+
+    private void ExpireSessions()
+    {
+        var expired = Sessions.CollectExpired(Monotonic());
+        foreach (var s in expired)
+        {
+            if (s.Closing) continue;
+            if (s.Pending)
+            {
+                // Still waiting for its createSession to be durable: keep it alive until then.
+                Sessions.Touch(s, Monotonic());
+                continue;
+            }
+            _logSink($"INFO Expiring session 0x{s.Id:x}, timeout of {s.Timeout}ms exceeded");
+            s.Closing = true;
+            long zxid = ++_lastZxid;
+            var req = new Request { Op = OpCode.CloseSession, SessionId = s.Id, Session = s };
+            var txn = Prep.Prepare(req, zxid, NowMs());
+            AppendTxn(txn, null);
+        }
+    }
+
+    /// <summary>Reports the ids of live sessions (for dump/cons).</summary>
+    public Task<long[]> SessionIdsAsync() => InvokeAsync(() => Sessions.Sessions.Keys.ToArray());
+}

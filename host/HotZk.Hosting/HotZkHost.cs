@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Net;
+using HotZk.Engine.Processing;
+using HotZk.Engine.Storage;
+using HotZk.Hosting.Config;
+using HotZk.Net;
+
+namespace HotZk.Hosting;
+
+/// <summary>
+/// The composition root: turns a <see cref="ZooConfig"/> into a running standalone server
+/// (log, snapshots, engine, client port). Tests and benchmarks start it in-process; the
+/// hotzk-server executable is a thin shell over it.
+/// </summary>
+public sealed class HotZkHost : IAsyncDisposable
+{
+    private readonly ZooConfig _config;
+    private readonly Action<string> _log;
+    private FileTxnLog? _txnLog;
+
+    /// <summary>Creates a host for <paramref name="config"/>.</summary>
+    public HotZkHost(ZooConfig config, Action<string>? log = null)
+    {
+        _config = config;
+        _log = log ?? (line => Console.Error.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss,fff} {line}"));
+    }
+
+    /// <summary>The engine (after <see cref="Start"/>).</summary>
+    public ZkEngine? Engine { get; private set; }
+
+    /// <summary>The client port (after <see cref="Start"/>).</summary>
+    public ZkServer? Server { get; private set; }
+
+    /// <summary>The bound client endpoint.</summary>
+    public IPEndPoint? Endpoint => Server?.LocalEndPoint;
+
+    /// <summary>Recovers state, binds the client port and starts serving.</summary>
+    public void Start()
+    {
+        if (_config.Servers.Count > 0 && !(_config.Servers.Count == 1 && _config.StandaloneEnabled))
+        {
+            _log("WARN server.N lines found: ensemble mode is not implemented yet; running standalone");
+        }
+        foreach (var k in _config.UnknownKeys) _log($"INFO unknown zoo.cfg key '{k}' ignored");
+        foreach (var w in _config.Warnings) _log($"WARN {w}");
+
+        Directory.CreateDirectory(_config.DataDir);
+        Directory.CreateDirectory(_config.DataLogDir);
+        DetectApacheDataDir(_config.DataDir);
+
+        _txnLog = new FileTxnLog(new FileTxnLogOptions(_config.DataLogDir)
+        {
+            ForceSync = _config.ForceSync,
+            PreallocationSize = Math.Max(1L << 20, _config.PreAllocSizeKb * 1024),
+            Log = _log,
+        });
+        ISnapshotStore? snapshots = SnapshotStoreFactory.TryCreate(_config.DataDir, _log);
+        var engineOptions = new EngineOptions
+        {
+            TickTime = _config.TickTime,
+            MinSessionTimeout = _config.MinSessionTimeout,
+            MaxSessionTimeout = _config.MaxSessionTimeout,
+            ServerId = _config.ServerId ?? 1,
+            ExtendedTypesEnabled = _config.ExtendedTypesEnabled,
+            SkipAcl = _config.SkipAcl,
+            SuperDigest = _config.SuperDigest,
+            ReconfigEnabled = _config.ReconfigEnabled,
+            ContainerCheckIntervalMs = _config.ContainerCheckIntervalMs,
+            ContainerMaxPerMinute = _config.ContainerMaxPerMinute,
+            ContainerMaxNeverUsedIntervalMs = _config.ContainerMaxNeverUsedIntervalMs,
+            SnapCount = _config.SnapCount,
+            SnapRetainCount = _config.AutopurgeSnapRetainCount,
+        };
+        Engine = new ZkEngine(engineOptions, _txnLog, snapshots, _log);
+        Engine.Start();
+
+        var address = string.IsNullOrEmpty(_config.ClientPortAddress) ? IPAddress.Any : IPAddress.Parse(_config.ClientPortAddress);
+        var netOptions = new NetOptions
+        {
+            Endpoint = new IPEndPoint(address, _config.ClientPort ?? 2181),
+            MaxClientCnxns = _config.MaxClientCnxns,
+            MaxCnxns = _config.MaxCnxns,
+            JuteMaxBuffer = _config.JuteMaxBuffer,
+            ListenBacklog = _config.ClientPortListenBacklog,
+            FourLetterWordAllowed = _config.IsFourLetterWordAllowed,
+        };
+        var info = new ServerInfo
+        {
+            Mode = "standalone",
+            ConfLines = ConfLines(),
+            DataDir = _config.DataDir,
+            DataLogDir = _config.DataLogDir,
+        };
+        Server = new ZkServer(Engine, netOptions, info, _log);
+        Server.Start();
+        _log($"INFO HotZk serving on {Server.LocalEndPoint} (dataDir {_config.DataDir})");
+    }
+
+    private List<string> ConfLines()
+    {
+        var c = _config;
+        string v2(string d) => Path.Combine(d, "version-2");
+        return
+        [
+            $"clientPort={c.ClientPort ?? 2181}",
+            "secureClientPort=-1",
+            $"dataDir={v2(c.DataDir)}",
+            "dataDirSize=0",
+            $"dataLogDir={v2(c.DataLogDir)}",
+            "dataLogSize=0",
+            $"tickTime={c.TickTime}",
+            $"maxClientCnxns={c.MaxClientCnxns}",
+            $"minSessionTimeout={c.MinSessionTimeout}",
+            $"maxSessionTimeout={c.MaxSessionTimeout}",
+            $"clientPortListenBacklog={c.ClientPortListenBacklog}",
+            $"serverId={(c.ServerId ?? 0).ToString(CultureInfo.InvariantCulture)}",
+        ];
+    }
+
+    private void DetectApacheDataDir(string dataDir)
+    {
+        string v2 = Path.Combine(dataDir, "version-2");
+        if (!Directory.Exists(v2)) return;
+        bool apache = Directory.EnumerateFiles(v2, "snapshot.*").Any() || Directory.EnumerateFiles(v2, "log.*").Any();
+        if (apache)
+        {
+            _log($"WARN {dataDir} holds an Apache ZooKeeper data dir (version-2/). HotZk does not read it in place: " +
+                 $"run 'hotzk import --from {dataDir} --to <new dataDir>' and point dataDir at the result.");
+        }
+    }
+
+    /// <summary>Stops serving and flushes the log.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Server is not null) await Server.DisposeAsync().ConfigureAwait(false);
+        Engine?.Dispose();
+        _txnLog?.Dispose();
+    }
+}

@@ -1,0 +1,254 @@
+using HotZk.Common;
+using HotZk.Engine.Processing;
+using HotZk.Protocol;
+using HotZk.Protocol.Records;
+
+namespace HotZk.Net;
+
+/// <summary>Outcome of decoding one request frame.</summary>
+public enum DecodeStatus
+{
+    /// <summary>The request is ready for the engine.</summary>
+    Ok,
+    /// <summary>The body did not parse: reply MARSHALLINGERROR, keep the connection.</summary>
+    Malformed,
+    /// <summary>Unknown or not-allowed opcode: reply UNIMPLEMENTED, then close.</summary>
+    Unimplemented,
+}
+
+/// <summary>Decodes a request frame (RequestHeader + record) into an engine <see cref="Request"/>.</summary>
+public static class RequestDecoder
+{
+    /// <summary>Decodes <paramref name="frame"/> into <paramref name="r"/>; Xid and Op are set whenever the header parsed.</summary>
+    public static DecodeStatus Decode(ReadOnlySpan<byte> frame, Request r, int maxFieldLength)
+    {
+        var reader = new JuteReader(frame, maxFieldLength);
+        try
+        {
+            var header = RequestHeader.Read(ref reader);
+            r.Xid = header.Xid;
+            r.Op = header.Type;
+        }
+        catch (JuteException)
+        {
+            return DecodeStatus.Malformed;
+        }
+        try
+        {
+            return DecodeBody(ref reader, r);
+        }
+        catch (JuteException)
+        {
+            return DecodeStatus.Malformed;
+        }
+    }
+
+    private static DecodeStatus DecodeBody(ref JuteReader reader, Request r)
+    {
+        switch (r.Op)
+        {
+            case OpCode.Create:
+            case OpCode.Create2:
+            case OpCode.CreateContainer:
+                {
+                    var c = CreateRequest.Read(ref reader);
+                    r.Path = c.Path;
+                    r.Data = c.Data;
+                    r.Acl = ToArray(c.Acl);
+                    r.Flags = (int)c.Flags;
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.CreateTtl:
+                {
+                    var c = CreateTtlRequest.Read(ref reader);
+                    r.Path = c.Path;
+                    r.Data = c.Data;
+                    r.Acl = ToArray(c.Acl);
+                    r.Flags = (int)c.Flags;
+                    r.Ttl = c.Ttl;
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.Delete:
+                {
+                    var d = DeleteRequest.Read(ref reader);
+                    r.Path = d.Path;
+                    r.Version = d.Version;
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.Exists:
+            case OpCode.GetData:
+            case OpCode.GetChildren:
+            case OpCode.GetChildren2:
+                {
+                    var p = PathWatchRequest.Read(ref reader);
+                    r.Path = p.Path;
+                    r.Watch = p.Watch;
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.SetData:
+                {
+                    var s = SetDataRequest.Read(ref reader);
+                    r.Path = s.Path;
+                    r.Data = s.Data;
+                    r.Version = s.Version;
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.GetAcl:
+            case OpCode.Sync:
+            case OpCode.GetAllChildrenNumber:
+                r.Path = PathRequest.Read(ref reader).Path;
+                return DecodeStatus.Ok;
+            case OpCode.SetAcl:
+                {
+                    var s = SetAclRequest.Read(ref reader);
+                    r.Path = s.Path;
+                    r.Acl = ToArray(s.Acl);
+                    r.Version = s.Version;
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.GetEphemerals:
+                r.Path = GetEphemeralsRequest.Read(ref reader).PrefixPath ?? "";
+                return DecodeStatus.Ok;
+            case OpCode.CheckWatches:
+            case OpCode.RemoveWatches:
+                {
+                    string path = reader.ReadStringNotNull();
+                    int type = reader.ReadInt();
+                    if (type < 1 || type > 5) return DecodeStatus.Malformed;
+                    r.Path = path;
+                    r.Mode = type;
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.AddWatch:
+                {
+                    string path = reader.ReadStringNotNull();
+                    int mode = reader.ReadInt();
+                    if (mode is not (0 or 1)) return DecodeStatus.Malformed;
+                    r.Path = path;
+                    r.Mode = mode;
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.SetWatches:
+                {
+                    var s = SetWatches.Read(ref reader);
+                    r.SetWatches = new SetWatchesArgs
+                    {
+                        RelativeZxid = s.RelativeZxid,
+                        DataWatches = [.. s.DataWatches],
+                        ExistWatches = [.. s.ExistWatches],
+                        ChildWatches = [.. s.ChildWatches],
+                    };
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.SetWatches2:
+                {
+                    var s = SetWatches2.Read(ref reader);
+                    r.SetWatches = new SetWatchesArgs
+                    {
+                        RelativeZxid = s.RelativeZxid,
+                        DataWatches = [.. s.DataWatches],
+                        ExistWatches = [.. s.ExistWatches],
+                        ChildWatches = [.. s.ChildWatches],
+                        PersistentWatches = [.. s.PersistentWatches],
+                        PersistentRecursiveWatches = [.. s.PersistentRecursiveWatches],
+                    };
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.Multi:
+            case OpCode.MultiRead:
+                return DecodeMulti(ref reader, r);
+            case OpCode.Reconfig:
+                ReconfigRequest.Read(ref reader);
+                return DecodeStatus.Ok;
+            case OpCode.Auth:
+                {
+                    var a = AuthPacket.Read(ref reader);
+                    r.AuthScheme = a.Scheme ?? "";
+                    r.Data = a.Auth;
+                    return DecodeStatus.Ok;
+                }
+            case OpCode.Ping:
+            case OpCode.CloseSession:
+            case OpCode.WhoAmI:
+                return DecodeStatus.Ok;
+            case OpCode.Sasl:
+                return DecodeStatus.Ok;
+            default:
+                // Includes top-level check (13), deleteContainer (20) and createSession from clients.
+                return DecodeStatus.Unimplemented;
+        }
+    }
+
+    private static DecodeStatus DecodeMulti(ref JuteReader reader, Request r)
+    {
+        bool read = r.Op == OpCode.MultiRead;
+        var ops = new List<Request>();
+        while (true)
+        {
+            var h = MultiHeader.Read(ref reader);
+            if (h.Done) break;
+            var op = new Request { Op = h.Type, Xid = r.Xid };
+            switch (h.Type)
+            {
+                case OpCode.Create:
+                case OpCode.Create2:
+                case OpCode.CreateContainer:
+                    {
+                        if (read) return DecodeStatus.Malformed;
+                        var c = CreateRequest.Read(ref reader);
+                        op.Path = c.Path; op.Data = c.Data; op.Acl = ToArray(c.Acl); op.Flags = (int)c.Flags;
+                        break;
+                    }
+                case OpCode.CreateTtl:
+                    {
+                        if (read) return DecodeStatus.Malformed;
+                        var c = CreateTtlRequest.Read(ref reader);
+                        op.Path = c.Path; op.Data = c.Data; op.Acl = ToArray(c.Acl); op.Flags = (int)c.Flags; op.Ttl = c.Ttl;
+                        break;
+                    }
+                case OpCode.Delete:
+                    {
+                        if (read) return DecodeStatus.Malformed;
+                        var d = DeleteRequest.Read(ref reader);
+                        op.Path = d.Path; op.Version = d.Version;
+                        break;
+                    }
+                case OpCode.SetData:
+                    {
+                        if (read) return DecodeStatus.Malformed;
+                        var s = SetDataRequest.Read(ref reader);
+                        op.Path = s.Path; op.Data = s.Data; op.Version = s.Version;
+                        break;
+                    }
+                case OpCode.Check:
+                    {
+                        if (read) return DecodeStatus.Malformed;
+                        var c = CheckVersionRequest.Read(ref reader);
+                        op.Path = c.Path; op.Version = c.Version;
+                        break;
+                    }
+                case OpCode.GetData:
+                case OpCode.GetChildren:
+                    {
+                        if (!read) return DecodeStatus.Malformed;
+                        op.Path = PathWatchRequest.Read(ref reader).Path;
+                        break;
+                    }
+                default:
+                    return DecodeStatus.Malformed;
+            }
+            ops.Add(op);
+        }
+        r.Ops = ops;
+        return DecodeStatus.Ok;
+    }
+
+    private static Acl[]? ToArray(IReadOnlyList<Acl>? list)
+    {
+        if (list is null) return null;
+        if (list is Acl[] a) return a;
+        var arr = new Acl[list.Count];
+        for (int i = 0; i < arr.Length; i++) arr[i] = list[i];
+        return arr;
+    }
+}

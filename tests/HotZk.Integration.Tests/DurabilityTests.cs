@@ -1,0 +1,85 @@
+using HotZk.Common;
+
+namespace HotZk.Integration.Tests;
+
+/// <summary>Write, stop, restart on the same data dir, verify.</summary>
+public sealed class DurabilityTests
+{
+    [Fact]
+    public async Task RestartRecoversEveryAcknowledgedWrite()
+    {
+        string dir = TestServer.NewDataDir();
+        var server = TestServer.Start(dir);
+        long lastZxid;
+        using (var zk = await RawZk.ConnectAsync(server.Endpoint))
+        {
+            Assert.Equal(0, (await zk.CallAsync(1, OpCode.Create, w => RawZk.Create(w, "/d", [1, 2, 3]))).Err);
+            for (int i = 0; i < 50; i++)
+            {
+                int xid = 10 + i;
+                Assert.Equal(0, (await zk.CallAsync(xid, OpCode.Create, w => RawZk.Create(w, "/d/n-", [(byte)i], flags: 2))).Err);
+            }
+            var set = await zk.CallAsync(100, OpCode.SetData, w => { w.WriteString("/d"); w.WriteBuffer([9]); w.WriteInt(0); });
+            Assert.Equal(0, set.Err);
+            Assert.Equal(0, (await zk.CallAsync(101, OpCode.Delete, w => { w.WriteString("/d/n-0000000003"); w.WriteInt(-1); })).Err);
+            lastZxid = set.Zxid + 1;
+        }
+        await server.DisposeAsync();
+
+        var again = TestServer.Start(dir, port: 0);
+        try
+        {
+            using var zk = await RawZk.ConnectAsync(again.Endpoint);
+            var (err, zxid, body, _) = await zk.CallAsync(1, OpCode.GetData, w => { w.WriteString("/d"); w.WriteBool(false); });
+            Assert.Equal(0, err);
+            Assert.True(zxid >= lastZxid);
+            var r = new JuteReader(body);
+            Assert.True(r.ReadBuffer(out var data));
+            Assert.Equal(new byte[] { 9 }, data.ToArray());
+            var stat = Stat.Read(ref r);
+            Assert.Equal(1, stat.Version);
+            Assert.Equal(49, stat.NumChildren);
+            // Sequence numbers keep counting after restart (stored cversion survived).
+            var (cerr, _, cbody, _) = await zk.CallAsync(2, OpCode.Create, w => RawZk.Create(w, "/d/n-", flags: 2));
+            Assert.Equal(0, cerr);
+            Assert.Equal("/d/n-0000000050", new JuteReader(cbody).ReadString());
+        }
+        finally
+        {
+            await again.DisposeAndDeleteAsync();
+        }
+    }
+
+    [Fact]
+    public async Task EphemeralsOfALiveSessionSurviveARestartUntilTheSessionExpires()
+    {
+        string dir = TestServer.NewDataDir();
+        var server = TestServer.Start(dir, c => c with { TickTime = 100 });
+        using (var zk = await RawZk.ConnectAsync(server.Endpoint, timeout: 1000))
+        {
+            Assert.Equal(0, (await zk.CallAsync(1, OpCode.Create, w => RawZk.Create(w, "/eph-restart", flags: 1))).Err);
+            await server.DisposeAsync();
+        }
+        var again = TestServer.Start(dir, c => c with { TickTime = 100 });
+        try
+        {
+            using var zk = await RawZk.ConnectAsync(again.Endpoint);
+            Assert.Equal(0, (await zk.CallAsync(1, OpCode.Exists, w => { w.WriteString("/eph-restart"); w.WriteBool(false); })).Err);
+            // Timeout 1 s (within [200, 2000]): the old session expires and takes its ephemeral with it.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            int err = 0;
+            int xid = 2;
+            while (DateTime.UtcNow < deadline)
+            {
+                err = (await zk.CallAsync(xid++, OpCode.Exists, w => { w.WriteString("/eph-restart"); w.WriteBool(false); })).Err;
+                if (err == (int)ErrorCode.NoNode) break;
+                await Task.Delay(100);
+            }
+            Assert.Equal((int)ErrorCode.NoNode, err);
+        }
+        finally
+        {
+            await again.DisposeAndDeleteAsync();
+        }
+    }
+}

@@ -87,17 +87,17 @@ class CliMtTest(unittest.TestCase):
         self.assertEqual(m.groups(), ("0", self.root + "/a"))
         # cli_mt's create always stores the 3 bytes "new"
         m = self.c.cmd("get %s/a" % self.root, r"%s/a: rc = 0\n value_len = (\d+)\n(.*)\nStat:\n"
-                       r"\tctime = .*\n\tczxid=(\d+)\n\tmtime=.*\n\tmzxid=(\d+)\n\tversion=(\d+)\taversion=(\d+)\n"
+                       r"\tctime = .*\n\tczxid=([0-9a-f]+)\n\tmtime=.*\n\tmzxid=([0-9a-f]+)\n\tversion=(\d+)\taversion=(\d+)\n"
                        r"\tephemeralOwner = (\d+)" % r)
         vlen, data, czxid, mzxid, version, aversion, owner = m.groups()
         self.assertEqual((vlen, data, version, aversion, owner), ("3", "new", "0", "0", "0"))
         self.assertEqual(czxid, mzxid)
         # 'get' leaves a watch: the set must deliver CHANGED_EVENT, then the set's own completion
         since = self.c.mark()
-        m = self.c.cmd("set %s/a hello" % self.root, r"%s/a: rc = 0 Stat:\n.*\n\tczxid=\d+\n.*\n\tmzxid=(\d+)\n"
+        m = self.c.cmd("set %s/a hello" % self.root, r"%s/a: rc = 0 Stat:\n.*\n\tczxid=[0-9a-f]+\n.*\n\tmzxid=([0-9a-f]+)\n"
                        r"\tversion=(\d+)" % r)
         self.assertEqual(m.group(2), "1")
-        self.assertGreater(int(m.group(1)), int(mzxid))
+        self.assertGreater(int(m.group(1), 16), int(mzxid, 16))  # cli_mt prints zxids in hex without 0x
         self.c.wait(r"Watcher CHANGED_EVENT state = CONNECTED_STATE for path %s/a" % r, since)
         m = self.c.cmd("get %s/a" % self.root, r"%s/a: rc = 0\n value_len = (\d+)\n(.*)\n" % r)
         self.assertEqual(m.groups(), ("5", "hello"))

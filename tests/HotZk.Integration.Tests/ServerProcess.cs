@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace HotZk.Integration.Tests;
+
+/// <summary>A hotzk-server child process on loopback, for crash and restart tests.</summary>
+public sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process p, int port)
+    {
+        _process = p;
+        Port = port;
+    }
+
+    public int Port { get; }
+    public int Pid => _process.Id;
+    public IPEndPoint Endpoint => new(IPAddress.Loopback, Port);
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public static string WriteConfig(string dataDir, int port, string extra = "")
+    {
+        string cfg = Path.Combine(dataDir, "zoo.cfg");
+        File.WriteAllText(cfg, $"tickTime=500\ndataDir={dataDir}\nclientPort={port}\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\n4lw.commands.whitelist=*\n{extra}");
+        return cfg;
+    }
+
+    public static async Task<ServerProcess> StartAsync(string configPath, int port)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "hotzk-server.dll");
+        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\" server \"{configPath}\"")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start hotzk-server");
+        p.ErrorDataReceived += (_, _) => { };
+        p.OutputDataReceived += (_, _) => { };
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        var sp = new ServerProcess(p, port);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (p.HasExited) throw new InvalidOperationException($"hotzk-server exited with {p.ExitCode}");
+            try
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, port);
+                var s = c.GetStream();
+                await s.WriteAsync("ruok"u8.ToArray());
+                var buf = new byte[4];
+                int n = await s.ReadAsync(buf);
+                if (n == 4) return sp;
+            }
+            catch (SocketException) { }
+            catch (IOException) { }
+            await Task.Delay(100);
+        }
+        sp.Kill();
+        throw new TimeoutException("hotzk-server did not start within 30 s");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flush.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(10000);
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}

@@ -83,6 +83,7 @@ public sealed class HotZkHost : IAsyncDisposable
             JuteMaxBuffer = _config.JuteMaxBuffer,
             ListenBacklog = _config.ClientPortListenBacklog,
             FourLetterWordAllowed = _config.IsFourLetterWordAllowed,
+            MaxOutstandingPerConnection = Math.Max(16, _config.GlobalOutstandingLimit),
         };
         var info = new ServerInfo
         {

@@ -30,6 +30,8 @@ public sealed class ClientConnection : IClientConnection
     private TaskCompletionSource<bool>? _handshake;
     private Session? _session;
     private bool _clientSentReadOnlyByte = true;
+    private SemaphoreSlim? _throttle;
+    private int _throttled;
 
     /// <summary>Wraps an accepted socket.</summary>
     public ClientConnection(Socket socket, ZkServer server)
@@ -156,6 +158,15 @@ public sealed class ClientConnection : IClientConnection
                         continue;
                     }
                     HandleFrame(frame);
+                    if (Volatile.Read(ref Outstanding) >= _server.Options.MaxOutstandingPerConnection)
+                    {
+                        // Backpressure: stop reading this socket until the engine catches up.
+                        _throttle ??= new SemaphoreSlim(0);
+                        Volatile.Write(ref _throttled, 1);
+                        while (!IsClosed && Volatile.Read(ref Outstanding) >= _server.Options.MaxOutstandingPerConnection)
+                            await _throttle.WaitAsync(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+                        Volatile.Write(ref _throttled, 0);
+                    }
                 }
                 if (offset > 0)
                 {
@@ -270,7 +281,8 @@ public sealed class ClientConnection : IClientConnection
     /// <inheritdoc />
     public void SendReply(Request r)
     {
-        Interlocked.Decrement(ref Outstanding);
+        int left = Interlocked.Decrement(ref Outstanding);
+        if (Volatile.Read(ref _throttled) != 0 && left < _server.Options.MaxOutstandingPerConnection / 2) _throttle?.Release();
         if (r.Op != OpCode.Ping) LastZxid = r.ReplyZxid;
         long lat = (Stopwatch.GetTimestamp() - r.StartTicks) * 1000 / Stopwatch.Frequency;
         LastLatency = lat;

@@ -17,6 +17,8 @@ public sealed class NetOptions
     public int ListenBacklog { get; init; } = -1;
     /// <summary>Drop connections that do not finish the handshake within this time (ms).</summary>
     public int SessionlessCnxnTimeoutMs { get; init; } = 10000;
+    /// <summary>A connection stops being read while this many of its requests are unanswered (globalOutstandingLimit).</summary>
+    public int MaxOutstandingPerConnection { get; init; } = 1000;
     /// <summary>Decides which four-letter words may run.</summary>
     public Func<string, bool> FourLetterWordAllowed { get; init; } = cmd => cmd == "srvr";
 }

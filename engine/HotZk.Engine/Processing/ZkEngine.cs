@@ -155,8 +155,10 @@ public sealed partial class ZkEngine : ITxnLogListener, IDisposable
     private void Post(in Work w)
     {
         _queue.Enqueue(w);
-        _signal.Set();
+        // Only wake the engine thread when it is (about to be) asleep: a Set per request is a syscall.
+        if (Volatile.Read(ref _sleeping) != 0) _signal.Set();
     }
+    private int _sleeping;
 
     private void Run()
     {
@@ -173,7 +175,10 @@ public sealed partial class ZkEngine : ITxnLogListener, IDisposable
                     _logSink($"ERROR engine: unhandled exception processing {w.Kind}: {e}");
                 }
             }
-            _signal.WaitOne(100);
+            Interlocked.Exchange(ref _sleeping, 1);
+            // Re-check after announcing sleep so a producer that missed the flag cannot strand work.
+            if (_queue.IsEmpty) _signal.WaitOne(100);
+            Volatile.Write(ref _sleeping, 0);
         }
     }
 

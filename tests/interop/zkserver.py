@@ -91,7 +91,7 @@ class Server:
         self.own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="hotzk-interop-%s-%s-" % (target, template))
         # hotzk may build itself on first start (dotnet build -c Release): allow more time.
-        self.ready_timeout = ready_timeout or (60 if target == "zk" else 300)
+        self.ready_timeout = ready_timeout or (60 if target == "zk" else 420)
         self.proc = None
         self.port = None
         self.log_path = os.path.join(self.workdir, "server.log")

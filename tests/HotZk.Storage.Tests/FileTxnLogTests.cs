@@ -49,8 +49,8 @@ public sealed class FileTxnLogTests : IDisposable
             AssertLog(reopened, Range(1, 101));
         }
 
-        Assert.Single(Segments(_dir.Path));
-        Assert.EndsWith("log.0000000000000001", Segments(_dir.Path)[0]);
+        // A reopened log continues in a fresh segment rather than growing the recovered one.
+        Assert.Equal(new[] { "log.0000000000000001", "log.0000000000000065" }, Segments(_dir.Path).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -125,12 +125,67 @@ public sealed class FileTxnLogTests : IDisposable
     }
 
     [Fact]
+    public void AppendAllocatesNothingOnceTheBuffersHaveGrown()
+    {
+        const int n = 20_000;
+        bool hold = false;
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        using var log = Open(o => o with
+        {
+            InitialBufferSize = 4096,
+            BeforeBatchWrite = (_, _) =>
+            {
+                if (Volatile.Read(ref hold))
+                {
+                    entered.Set();
+                    release.Wait(TimeSpan.FromSeconds(30));
+                }
+            },
+        });
+        var payload = new byte[200];
+        long z = 0;
+
+        // Grow each of the two swap buffers to n records: hold the flusher on a one-record batch
+        // while n records pile up in the other buffer; a lone flushed append swaps the parity.
+        for (int round = 0; round < 2; round++)
+        {
+            entered.Reset();
+            release.Reset();
+            Volatile.Write(ref hold, true);
+            log.Append(++z, payload);
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(30)));
+            Volatile.Write(ref hold, false);
+            for (int i = 0; i < n; i++)
+            {
+                log.Append(++z, payload);
+            }
+
+            release.Set();
+            log.Flush();
+            log.Append(++z, payload);
+            log.Flush();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < n; i++)
+        {
+            log.Append(++z, payload);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        log.Flush();
+        Assert.Equal(0, allocated);
+        Assert.Equal(z, log.DurableZxid);
+    }
+
+    [Fact]
     public void TwentyThousandAppendsWhileTheFlusherRunsAllSurviveReopen()
     {
         const int n = 20_000;
         var listener = new RecordingListener();
         var expected = new List<(long, byte[])>(n);
-        using (var log = Open(o => o with { PreallocationSize = 1 << 20 }))
+        using (var log = Open(o => o with { PreallocationSize = 64 << 20, Preallocation = TxnLogPreallocation.Allocate }))
         {
             log.Listener = listener;
             var rng = new Random(7);
@@ -415,18 +470,19 @@ public sealed class FileTxnLogTests : IDisposable
             AppendRange(log, 1, 5);
             log.Flush();
             Volatile.Write(ref fail, true);
-            AppendRange(log, 6, 8);
+            log.Append(6, Payload(6));
             log.Flush();
-            Assert.Equal((6L, 8L), (listener.Failed.Single().From, listener.Failed.Single().To));
+            Assert.Equal((6L, 6L), (listener.Failed.Single().From, listener.Failed.Single().To));
             Assert.Contains("injected", listener.Failed.Single().Error.Message, StringComparison.Ordinal);
             Assert.Equal(5, log.DurableZxid);
             Assert.Equal(5, log.LastAppendedZxid);
 
-            // Built on the failed txns: never written, reported failed too.
+            // Built on the failed txn: never written, reported failed too.
             Volatile.Write(ref fail, false);
-            log.Append(9, Payload(9));
+            log.Append(7, Payload(7));
             log.Flush();
-            Assert.Equal((9L, 9L), (listener.Failed[1].From, listener.Failed[1].To));
+            Assert.Equal((7L, 7L), (listener.Failed[1].From, listener.Failed[1].To));
+            Assert.Contains("Rewind", listener.Failed[1].Error.Message, StringComparison.Ordinal);
 
             // The writer rewinds: appends are written again.
             AppendRange(log, 6, 8, salt: 1);
@@ -438,6 +494,48 @@ public sealed class FileTxnLogTests : IDisposable
 
         using var reopened = Open();
         AssertLog(reopened, Range(1, 5).Concat(Range(6, 8, salt: 1)));
+    }
+
+    [Fact]
+    public void AppendsQueuedBehindAFailingBatchFailWithIt()
+    {
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        bool failNext = false;
+        var listener = new RecordingListener();
+        using var log = Open(o => o with
+        {
+            BeforeBatchWrite = (from, _) =>
+            {
+                if (from == 6 && Volatile.Read(ref failNext))
+                {
+                    entered.Set();
+                    release.Wait(TimeSpan.FromSeconds(30));
+                    throw new IOException("injected EIO");
+                }
+            },
+        });
+        log.Listener = listener;
+        AppendRange(log, 1, 5);
+        log.Flush();
+        Volatile.Write(ref failNext, true);
+        log.Append(6, Payload(6));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)));
+        AppendRange(log, 7, 9); // queued while batch [6] is being written
+        Volatile.Write(ref failNext, false);
+        release.Set();
+        log.Flush();
+
+        Assert.Equal(2, listener.Failed.Count);
+        Assert.Equal((6L, 6L, "injected EIO"), (listener.Failed[0].From, listener.Failed[0].To, listener.Failed[0].Error.Message));
+        Assert.Equal((7L, 9L), (listener.Failed[1].From, listener.Failed[1].To));
+        Assert.Equal(5, log.LastAppendedZxid);
+        AssertLog(log, Range(1, 5));
+
+        AppendRange(log, 6, 9, salt: 4);
+        log.Flush();
+        Assert.Equal(9, log.DurableZxid);
+        AssertLog(log, Range(1, 5).Concat(Range(6, 9, salt: 4)));
     }
 
     [Fact]
@@ -461,7 +559,7 @@ public sealed class FileTxnLogTests : IDisposable
             log.Flush();
             log.Roll();
             Volatile.Write(ref fail, true);
-            AppendRange(log, 6, 7);
+            log.Append(6, Payload(6));
             log.Flush();
             Assert.Single(listener.Failed);
             Volatile.Write(ref fail, false);
@@ -529,20 +627,77 @@ public sealed class FileTxnLogTests : IDisposable
     [InlineData(TxnLogPreallocation.Sparse)]
     [InlineData(TxnLogPreallocation.Allocate)]
     [InlineData(TxnLogPreallocation.ZeroFill)]
-    public void EveryPreallocationModeRoundTripsAcrossGrowth(TxnLogPreallocation mode)
+    public void EveryPreallocationModeRoundTripsAcrossSegmentRolls(TxnLogPreallocation mode)
     {
         using (var log = Open(o => o with { Preallocation = mode, PreallocationSize = 8192 }))
         {
             for (long z = 1; z <= 200; z++)
             {
                 log.Append(z, Payload(z, size: 500));
+                if (z % 10 == 0)
+                {
+                    log.Flush();
+                }
             }
 
             log.Flush();
         }
 
+        Assert.True(Segments(_dir.Path).Length >= 12, $"a full segment rolls over instead of growing: {string.Join(", ", Segments(_dir.Path).Select(f => $"{Path.GetFileName(f)}:{new FileInfo(f).Length}"))}");
         using var reopened = Open(o => o with { Preallocation = mode, PreallocationSize = 8192 });
         AssertLog(reopened, Enumerable.Range(1, 200).Select(z => ((long)z, Payload(z, size: 500))));
+    }
+
+    [Fact]
+    public void FullSegmentRollsOverAndAnOversizedBatchGetsARoomySegment()
+    {
+        using (var log = Open(o => o with { PreallocationSize = 4096 }))
+        {
+            for (long z = 1; z <= 20; z++)
+            {
+                log.Append(z, Payload(z, size: 1000));
+                log.Flush();
+            }
+
+            log.Append(21, Payload(21, size: 10_000));
+            log.Append(22, Payload(22, size: 1000));
+            log.Flush();
+        }
+
+        var segments = Segments(_dir.Path);
+        Assert.True(segments.Length >= 5, $"only {segments.Length} segments");
+        Assert.All(segments[..^2], s => Assert.True(new FileInfo(s).Length <= 16 + 4096, $"{s} grew"));
+        using var reopened = Open(o => o with { PreallocationSize = 4096 });
+        AssertLog(reopened, Enumerable.Range(1, 22).Select(z => ((long)z, Payload(z, size: z == 21 ? 10_000 : 1000))));
+    }
+
+    [Theory]
+    [InlineData(TxnLogPreallocation.ZeroFill)]
+    [InlineData(TxnLogPreallocation.Sparse)]
+    public void HundredsOfRollsRacingTheSegmentPreparerLoseNothing(TxnLogPreallocation mode)
+    {
+        var expected = new List<(long, byte[])>();
+        using (var log = Open(o => o with { PreallocationSize = 4096, Preallocation = mode }))
+        {
+            var rng = new Random(11);
+            for (long z = 1; z <= 3000; z++)
+            {
+                var payload = Payload(z, size: rng.Next(50, 400));
+                expected.Add((z, payload));
+                log.Append(z, payload);
+                if (rng.Next(3) == 0)
+                {
+                    log.Flush();
+                }
+            }
+
+            log.Flush();
+            AssertLog(log, expected);
+        }
+
+        Assert.True(Segments(_dir.Path).Length > 100);
+        using var reopened = Open(o => o with { PreallocationSize = 4096, Preallocation = mode });
+        AssertLog(reopened, expected);
     }
 
     [TmpfsFact]

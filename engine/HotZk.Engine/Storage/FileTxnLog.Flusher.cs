@@ -1,7 +1,10 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace HotZk.Engine.Storage;
 
 public sealed partial class FileTxnLog
 {
+    private const long InlineReserve = 256 << 10;
     private static readonly byte[] Zeros = new byte[1 << 20];
     private readonly List<Outcome> _outcomes = new(8);
 
@@ -40,7 +43,6 @@ public sealed partial class FileTxnLog
             }
 
             batch.Clear();
-            bool allDurable = _outcomes.TrueForAll(o => o.Durable);
             Report();
             lock (_gate)
             {
@@ -49,11 +51,6 @@ public sealed partial class FileTxnLog
                 {
                     Monitor.PulseAll(_gate);
                 }
-            }
-
-            if (allDurable)
-            {
-                PreallocateAhead();
             }
         }
     }
@@ -169,19 +166,20 @@ public sealed partial class FileTxnLog
     private void WritePart(ReadOnlySpan<byte> bytes, long from, long to, bool startsSegment)
     {
         _options.BeforeBatchWrite?.Invoke(from, to);
-        if (startsSegment || _current is null)
+        if (_current is { DirtyTail: true } dirty)
+        {
+            CutTail(dirty);
+        }
+
+        // A full segment is not grown: the batch goes to a fresh, already reserved segment.
+        if (startsSegment || _current is null || _current.End + bytes.Length > _current.AllocatedEnd)
         {
             StartSegment(from);
         }
 
         var segment = _current!;
         var handle = segment.Handle!;
-        if (segment.DirtyTail)
-        {
-            CutTail(segment);
-        }
-
-        EnsureAllocated(segment, segment.End + bytes.Length);
+        EnsureAllocated(segment, segment.End + bytes.Length); // only a batch larger than a whole segment
         RandomAccess.Write(handle, bytes, segment.End);
         if (_options.ForceSync)
         {
@@ -216,23 +214,45 @@ public sealed partial class FileTxnLog
         }
 
         var segment = new TxnLogSegment(Path.Combine(_directory, TxnLogFormat.SegmentFileName(firstZxid)), firstZxid);
-        var handle = segment.Create();
+        bool fromSpare = TakeSpare(segment);
+        SafeFileHandle handle;
+        if (fromSpare)
+        {
+            handle = segment.OpenForWrite();
+        }
+        else
+        {
+            handle = segment.Create();
+        }
+
         lock (_gate)
         {
             _segments.Add(segment);
         }
 
         _current = segment;
-        Span<byte> header = stackalloc byte[TxnLogFormat.FileHeaderSize];
-        TxnLogFormat.WriteFileHeader(header);
-        RandomAccess.Write(handle, header, 0);
-        segment.AllocatedEnd = TxnLogFormat.FileHeaderSize;
-        EnsureAllocated(segment, TxnLogFormat.FileHeaderSize + 1);
+        if (!fromSpare)
+        {
+            // No spare ready: reserve space the fast way (never a long zero-fill on the commit path).
+            Span<byte> header = stackalloc byte[TxnLogFormat.FileHeaderSize];
+            TxnLogFormat.WriteFileHeader(header);
+            RandomAccess.Write(handle, header, 0);
+            segment.AllocatedEnd = TxnLogFormat.FileHeaderSize;
+
+            // Keep it small, so the log moves to a properly prepared segment soon.
+            EnsureAllocated(segment, TxnLogFormat.FileHeaderSize + Math.Min(_options.PreallocationSize, InlineReserve));
+            if (_options.ForceSync)
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
+        }
+
         if (_options.ForceSync)
         {
-            RandomAccess.FlushToDisk(handle);
             NativeFile.SyncDirectory(_directory);
         }
+
+        RequestSpare();
     }
 
     /// <summary>Undoes a failed write: the current segment goes back to its last durable byte.</summary>
@@ -299,65 +319,33 @@ public sealed partial class FileTxnLog
             return;
         }
 
-        long step = _options.PreallocationSize;
+        long step = Math.Min(_options.PreallocationSize, InlineReserve);
         long steps = (needed - segment.AllocatedEnd + step - 1) / step;
-        Extend(segment, segment.AllocatedEnd + (steps * step));
+        long newEnd = segment.AllocatedEnd + (steps * step);
+        var mode = _options.Preallocation == TxnLogPreallocation.ZeroFill ? TxnLogPreallocation.Allocate : _options.Preallocation;
+        Reserve(segment.Handle!, segment.AllocatedEnd, newEnd, mode);
+        segment.AllocatedEnd = newEnd;
     }
 
-    private void Extend(TxnLogSegment segment, long newEnd)
+    /// <summary>Makes [from, to) of the file reserved zeros, the way <paramref name="mode"/> says.</summary>
+    private static void Reserve(SafeFileHandle handle, long from, long to, TxnLogPreallocation mode)
     {
-        var handle = segment.Handle!;
-        long from = segment.AllocatedEnd;
-        switch (_options.Preallocation)
+        switch (mode)
         {
             case TxnLogPreallocation.ZeroFill:
-                while (from < newEnd)
+                while (from < to)
                 {
-                    int n = (int)Math.Min(Zeros.Length, newEnd - from);
+                    int n = (int)Math.Min(Zeros.Length, to - from);
                     RandomAccess.Write(handle, Zeros.AsSpan(0, n), from);
                     from += n;
                 }
 
                 break;
-            case TxnLogPreallocation.Allocate when NativeFile.TryAllocate(handle, from, newEnd - from):
+            case TxnLogPreallocation.Allocate when NativeFile.TryAllocate(handle, from, to - from):
                 break;
             default:
-                RandomAccess.SetLength(handle, newEnd);
+                RandomAccess.SetLength(handle, to);
                 break;
-        }
-
-        segment.AllocatedEnd = newEnd;
-    }
-
-    /// <summary>
-    /// After a batch has been acknowledged, extends the current segment if it is running out of
-    /// reserved space, so that the next batches rarely pay for preallocation inline.
-    /// </summary>
-    private void PreallocateAhead()
-    {
-        lock (_ioLock)
-        {
-            var segment = _current;
-            if (segment?.Handle is null || segment.DirtyTail
-                || segment.AllocatedEnd - segment.End >= _options.PreallocationSize / 2)
-            {
-                return;
-            }
-
-            try
-            {
-                Extend(segment, segment.AllocatedEnd + _options.PreallocationSize);
-                if (_options.ForceSync)
-                {
-                    RandomAccess.FlushToDisk(segment.Handle);
-                }
-            }
-            catch (Exception ex)
-            {
-                // Not fatal: the next batch preallocates inline and reports a failure properly.
-                Log($"txn log: preallocating {segment} ahead failed: {ex.Message}");
-                RollBackCurrent();
-            }
         }
     }
 

@@ -213,6 +213,10 @@ public sealed partial class FileTxnLog
             NativeFile.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(_directory))!);
         }
 
+        // Spares of an earlier run are remade in the background.
+        File.Delete(SparePath);
+        File.Delete(BuildingPath);
+
         var files = new List<(long Zxid, string Path)>();
         foreach (string path in System.IO.Directory.EnumerateFiles(_directory, TxnLogFormat.FilePrefix + "*"))
         {
@@ -248,24 +252,15 @@ public sealed partial class FileTxnLog
         }
 
         var current = _segments[^1];
-        var handle = current.OpenForWrite();
+        current.OpenForWrite();
         if (current.AllocatedEnd != current.End)
         {
-            // Drop the torn tail (if any) and the old preallocation, then reserve fresh zeros.
+            // Drop the torn tail (if any) and the old preallocation; the next batch rolls into a
+            // freshly reserved segment.
             CutTail(current);
         }
 
         _current = current;
-        try
-        {
-            EnsureAllocated(current, current.End + 1);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (IOException ex)
-        {
-            current.DirtyTail = true;
-            Log($"txn log: could not preallocate {current} on open: {ex.Message}");
-        }
     }
 
     /// <summary>Validates one segment; returns false when it holds no records.</summary>

@@ -55,6 +55,7 @@ public sealed partial class FileTxnLog : ITxnLog
         _pending = new AppendBatch(options.InitialBufferSize);
         _flushing = new AppendBatch(options.InitialBufferSize);
         Recover();
+        StartPreparer();
         _flusher = new Thread(FlusherLoop) { IsBackground = true, Name = "hotzk-txnlog-flusher" };
         _flusher.Start();
     }
@@ -170,6 +171,7 @@ public sealed partial class FileTxnLog : ITxnLog
         }
 
         _flusher.Join();
+        StopPreparer();
         lock (_ioLock)
         {
             _current?.CloseHandle();

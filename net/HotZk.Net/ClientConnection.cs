@@ -232,6 +232,14 @@ public sealed class ClientConnection : IClientConnection
             case DecodeStatus.Malformed:
                 _server.Log($"WARN malformed request (op {(int)r.Op}, xid {r.Xid}) from {RemoteEndPoint}: replying MARSHALLINGERROR");
                 Interlocked.Increment(ref Outstanding);
+                if (r.IsWrite && r.Op != OpCode.CloseSession)
+                {
+                    // Writes are decoded in ZooKeeper's prep stage: a bad body becomes an error txn and takes a zxid.
+                    r.Malformed = true;
+                    r.Ops = null;
+                    _server.Engine.Submit(r);
+                    return;
+                }
                 r.Err = ErrorCode.MarshallingError;
                 r.ReplyZxid = _server.Engine.LastProcessedZxid;
                 SendReply(r);
@@ -240,7 +248,7 @@ public sealed class ClientConnection : IClientConnection
                 _server.Log($"WARN unknown or unsupported opcode {(int)r.Op} from {RemoteEndPoint}: replying UNIMPLEMENTED and closing");
                 Interlocked.Increment(ref Outstanding);
                 r.Err = ErrorCode.Unimplemented;
-                r.ReplyZxid = _server.Engine.LastProcessedZxid;
+                r.ReplyZxid = -1; // as ZooKeeper answers an unknown opcode
                 SendReply(r);
                 Close("unimplemented opcode");
                 return;

@@ -97,6 +97,19 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MalformedWriteTakesAZxidLikeZooKeepersPrepStage()
+    {
+        using var zk = await RawZk.ConnectAsync(_server.Endpoint);
+        var before = await zk.CallAsync(1, OpCode.Exists, w => { w.WriteString("/"); w.WriteBool(false); });
+        var bad = await zk.CallAsync(2, OpCode.SetData, w => w.WriteInt(-7));
+        Assert.Equal((int)ErrorCode.MarshallingError, bad.Err);
+        Assert.Equal(before.Zxid + 1, bad.Zxid);
+        var badRead = await zk.CallAsync(3, OpCode.GetData, w => w.WriteInt(-7));
+        Assert.Equal((int)ErrorCode.MarshallingError, badRead.Err);
+        Assert.Equal(bad.Zxid, badRead.Zxid);
+    }
+
+    [Fact]
     public async Task MultiMixingReadsAndWritesIsAMarshallingError()
     {
         using var zk = await RawZk.ConnectAsync(_server.Endpoint);

@@ -39,6 +39,12 @@ public sealed class PrepProcessor
     {
         var txn = new Txn { ClientId = req.SessionId, Cxid = req.Xid, Zxid = zxid, Time = time, Type = req.Op };
         var auth = req.Connection?.Auth;
+        if (req.Malformed)
+        {
+            txn.Type = OpCode.Error;
+            txn.Err = ErrorCode.MarshallingError;
+            return txn;
+        }
         try
         {
             switch (req.Op)

@@ -41,6 +41,8 @@ public sealed class Request
     public List<Request>? Ops;
     /// <summary>setWatches payload.</summary>
     public SetWatchesArgs? SetWatches;
+    /// <summary>The body of this write did not decode: it is logged as a MARSHALLINGERROR error txn (it still takes a zxid, as in ZooKeeper).</summary>
+    public bool Malformed;
     /// <summary>Auth scheme (op 100).</summary>
     public string? AuthScheme;
 

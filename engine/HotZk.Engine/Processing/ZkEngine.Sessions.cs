@@ -31,20 +31,23 @@ public sealed partial class ZkEngine
         }
 
         var existing = Sessions.Get(args.SessionId);
+        // Like ZooKeeper, a reconnect for a session drops the connection that holds it before the
+        // password is checked (the owner's client simply reconnects).
+        var old = existing?.Connection;
+        if (existing is not null && old is not null && !ReferenceEquals(old, conn))
+        {
+            existing.Connection = null;
+            Tree.Watches.RemoveWatcher(old);
+            old.Close("session reconnected from another connection");
+        }
         if (existing is null || existing.Closing || existing.Pending || !PasswordMatches(existing.Password, args.Password))
         {
             conn.SendConnectResponse(null, 0);
             return;
         }
-        var old = existing.Connection;
         existing.Connection = conn;
         existing.Timeout = timeout;
         Sessions.Touch(existing, now);
-        if (old is not null && !ReferenceEquals(old, conn))
-        {
-            Tree.Watches.RemoveWatcher(old);
-            old.Close("session moved to a new connection");
-        }
         conn.SendConnectResponse(existing, timeout);
     }
 

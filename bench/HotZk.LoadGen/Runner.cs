@@ -43,10 +43,11 @@ internal static class Runner
     /// Prints a line per second until <paramref name="done"/> completes; returns the process CPU time
     /// at the start of the measured window.
     /// </summary>
-    private static async Task<TimeSpan> ProgressAsync(RunClock clock, RunOptions o, Task done, Func<(long Ops, long LatUs, long Errors, long Inflight)> sample, TextWriter log)
+    private static async Task<(TimeSpan Cpu, long Alloc)> ProgressAsync(RunClock clock, RunOptions o, Task done, Func<(long Ops, long LatUs, long Errors, long Inflight)> sample, TextWriter log)
     {
         var proc = Process.GetCurrentProcess();
         TimeSpan? cpuAtMeasure = null;
+        long allocAtMeasure = 0;
         long lastOps = 0, lastLat = 0;
         long lastTs = Stopwatch.GetTimestamp();
         int tick = 0;
@@ -62,6 +63,7 @@ internal static class Runner
             {
                 proc.Refresh();
                 cpuAtMeasure = proc.TotalProcessorTime;
+                allocAtMeasure = GC.GetTotalAllocatedBytes(false);
                 o.MeasureStarted?.Invoke();
                 if (next == clock.MeasureStartTs) { tick--; continue; }
             }
@@ -83,15 +85,17 @@ internal static class Runner
         {
             proc.Refresh();
             cpuAtMeasure = proc.TotalProcessorTime;
+            allocAtMeasure = GC.GetTotalAllocatedBytes(false);
             o.MeasureStarted?.Invoke();
         }
-        return cpuAtMeasure.Value;
+        return (cpuAtMeasure.Value, allocAtMeasure);
     }
 
     private static async Task<RunResult> RunPipelinedAsync(RunOptions o, PipelinedWorkload wl, TextWriter log)
     {
         var (host, port) = Endpoint.Parse(o.Connect);
         var result = NewResult(o);
+        if (o.Workload == "largevalue" && !o.ValueSizeGiven) result.ValueSize = -1;
         await using (var setup = await RawClient.ConnectAsync(host, port, o.SessionTimeoutMs).ConfigureAwait(false))
         {
             await wl.PrepareAsync(setup).ConfigureAwait(false);
@@ -127,7 +131,7 @@ internal static class Runner
         }
         var proc = Process.GetCurrentProcess();
         var allSent = Task.WhenAll(senders);
-        var cpu0 = await ProgressAsync(clock, o, allSent, () =>
+        var (cpu0, alloc0) = await ProgressAsync(clock, o, allSent, () =>
         {
             long ops = 0, lat = 0, err = 0, inflight = 0;
             foreach (var x in sessions)
@@ -146,6 +150,7 @@ internal static class Runner
         while (Stopwatch.GetTimestamp() < drainEnd && sessions.Any(x => !x.Failed && x.Inflight > 0)) await Task.Delay(5).ConfigureAwait(false);
         proc.Refresh();
         var cpu1 = proc.TotalProcessorTime;
+        long alloc1 = GC.GetTotalAllocatedBytes(false);
         o.MeasureEnded?.Invoke();
         clock.Stop = true;
         foreach (var x in sessions)
@@ -174,6 +179,7 @@ internal static class Runner
             result.Failures.Add($"session 0x{x.SessionId:x}: {x.FailReason}");
         }
         Finish(result, merged, null, elapsed, (cpu1 - cpu0).TotalSeconds);
+        result.ClientAllocBytesPerOp = result.Ops > 0 ? Math.Round((alloc1 - alloc0) / (double)result.Ops, 2) : 0;
         return result;
     }
 
@@ -201,6 +207,7 @@ internal static class Runner
     {
         var (host, port) = Endpoint.Parse(o.Connect);
         var result = NewResult(o);
+        result.Outstanding = 1; // scenario workers await each round trip
         await using (var setup = await RawClient.ConnectAsync(host, port, o.SessionTimeoutMs).ConfigureAwait(false))
         {
             await wl.PrepareAsync(setup).ConfigureAwait(false);
@@ -211,7 +218,7 @@ internal static class Runner
         StartClock(clock, o);
         var proc = Process.GetCurrentProcess();
         var run = Task.Run(() => wl.RunAsync(ctx));
-        var cpu0 = await ProgressAsync(clock, o, run, () => (Interlocked.Read(ref ctx.Completed), Interlocked.Read(ref ctx.LatencySumUs), Interlocked.Read(ref ctx.ErrorTotal), 0), log).ConfigureAwait(false);
+        var (cpu0, alloc0) = await ProgressAsync(clock, o, run, () => (Interlocked.Read(ref ctx.Completed), Interlocked.Read(ref ctx.LatencySumUs), Interlocked.Read(ref ctx.ErrorTotal), 0), log).ConfigureAwait(false);
         try
         {
             await run.ConfigureAwait(false);
@@ -222,6 +229,7 @@ internal static class Runner
         }
         proc.Refresh();
         var cpu1 = proc.TotalProcessorTime;
+        long alloc1 = GC.GetTotalAllocatedBytes(false);
         o.MeasureEnded?.Invoke();
         clock.Stop = true;
         await wl.TeardownAsync(ctx).ConfigureAwait(false);
@@ -231,6 +239,7 @@ internal static class Runner
         result.Notifications = Interlocked.Read(ref ctx.Notifications);
         lock (ctx.Failures) result.Failures.AddRange(ctx.Failures);
         Finish(result, merged, wl.PrimaryOp, elapsed, (cpu1 - cpu0).TotalSeconds);
+        result.ClientAllocBytesPerOp = result.Ops > 0 ? Math.Round((alloc1 - alloc0) / (double)result.Ops, 2) : 0;
         return result;
     }
 }

@@ -124,6 +124,8 @@ public sealed class RunResult
     public double OpsPerSec { get; set; }
     /// <summary>Load generator CPU seconds over the measured window (its own cost).</summary>
     public double ClientCpuSec { get; set; }
+    /// <summary>Bytes the load generator allocated per measured op (the hot path should keep this near 0).</summary>
+    public double ClientAllocBytesPerOp { get; set; }
     public long Notifications { get; set; }
     public int SessionsLost { get; set; }
     public List<string> Failures { get; set; } = [];
@@ -150,16 +152,18 @@ internal static class Report
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture,
             $"workload {r.Workload} @ {r.Connect}: {r.Sessions} sessions x {r.Outstanding} outstanding, {r.Loop} loop");
+        if (r.Workload == "largevalue" && r.ValueSize < 0) sb.Append(", values 100..1000 KiB");
         if (r.TargetRate is { } rate) sb.Append(CultureInfo.InvariantCulture, $" at {rate:0} ops/s");
-        sb.Append(CultureInfo.InvariantCulture, $", value {r.ValueSize} B, keys {r.Keys}\n");
+        if (r.ValueSize >= 0) sb.Append(CultureInfo.InvariantCulture, $", value {r.ValueSize} B");
+        sb.Append(CultureInfo.InvariantCulture, $", keys {r.Keys}\n");
         sb.Append(CultureInfo.InvariantCulture,
-            $"measured {F(r.ElapsedSec, "0.00")} s: {r.Ops} ok, {r.Errors} errors, {F(r.OpsPerSec)} ops/s, client CPU {F(r.ClientCpuSec, "0.00")} s ({F(r.ElapsedSec > 0 ? 100 * r.ClientCpuSec / r.ElapsedSec : 0, "0")}%)");
+            $"measured {F(r.ElapsedSec, "0.00")} s: {r.Ops} ok, {r.Errors} errors, {F(r.OpsPerSec)} ops/s, client CPU {F(r.ClientCpuSec, "0.00")} s ({F(r.ElapsedSec > 0 ? 100 * r.ClientCpuSec / r.ElapsedSec : 0, "0")}%), client alloc {F(r.ClientAllocBytesPerOp, "0.0")} B/op");
         if (r.Notifications > 0) sb.Append(CultureInfo.InvariantCulture, $", {r.Notifications} notifications");
         sb.Append('\n');
         sb.Append(CultureInfo.InvariantCulture,
             $"{"op",-12} {"count",10} {"ops/s",10} {"p50",8} {"p90",8} {"p99",8} {"p99.9",8} {"p99.99",8} {"max",8} {"errors",8}\n");
         var rows = new List<OpResult>(r.ByOp);
-        if (r.ByOp.Count > 1) rows.Add(r.All);
+        if (r.ByOp.Count > 1 && r.All.Op == "all") rows.Add(r.All);
         foreach (var o in rows)
         {
             sb.Append(CultureInfo.InvariantCulture,

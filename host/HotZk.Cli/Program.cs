@@ -1,1 +1,7 @@
-namespace HotZk.Cli; internal static class Program { private static int Main() => 0; }
+namespace HotZk.Cli;
+
+internal static class Program
+{
+    private static Task<int> Main(string[] args) =>
+        ZkShell.RunAsync(args, Console.In, Console.Out, Console.Error, interactivePrompt: !Console.IsInputRedirected);
+}

@@ -54,7 +54,7 @@ public sealed class HotZkHost : IAsyncDisposable
             PreallocationSize = Math.Max(1L << 20, _config.PreAllocSizeKb * 1024),
             Log = _log,
         });
-        ISnapshotStore? snapshots = SnapshotStoreFactory.TryCreate(_config.DataDir, _log);
+        var snapshots = new FileSnapshotStore(_config.DataDir, _log);
         var engineOptions = new EngineOptions
         {
             TickTime = _config.TickTime,

@@ -51,6 +51,62 @@ public sealed class DurabilityTests
     }
 
     [Fact]
+    public async Task RestartFromSnapshotsPlusLogTailRecoversTheSameTree()
+    {
+        string dir = TestServer.NewDataDir();
+        var server = TestServer.Start(dir, c => c with { SnapCount = 20 });
+        var expected = new Dictionary<string, byte[]>();
+        using (var zk = await RawZk.ConnectAsync(server.Endpoint))
+        {
+            Assert.Equal(0, (await zk.CallAsync(1, OpCode.Create, w => RawZk.Create(w, "/s"))).Err);
+            for (int i = 0; i < 150; i++)
+            {
+                string p = $"/s/n{i}";
+                byte[] data = BitConverter.GetBytes(i * 7);
+                Assert.Equal(0, (await zk.CallAsync(10 + i, OpCode.Create, w => RawZk.Create(w, p, data))).Err);
+                expected[p] = data;
+            }
+            for (int i = 0; i < 150; i += 3)
+            {
+                Assert.Equal(0, (await zk.CallAsync(500 + i, OpCode.Delete, w => { w.WriteString($"/s/n{i}"); w.WriteInt(-1); })).Err);
+                expected.Remove($"/s/n{i}");
+            }
+        }
+        await server.DisposeAsync();
+        var snaps = Directory.GetFiles(dir, "snap.*", SearchOption.AllDirectories);
+        Assert.NotEmpty(snaps);
+
+        var again = TestServer.Start(dir);
+        try
+        {
+            Assert.Contains(again.LogLines, l => l.Contains("loaded snapshot"));
+            using var zk = await RawZk.ConnectAsync(again.Endpoint);
+            var (err, _, body, _) = await zk.CallAsync(1, OpCode.GetChildren2, w => { w.WriteString("/s"); w.WriteBool(false); });
+            Assert.Equal(0, err);
+            var r = new JuteReader(body);
+            int n = r.ReadInt();
+            var names = new HashSet<string>();
+            for (int i = 0; i < n; i++) names.Add("/s/" + r.ReadStringNotNull());
+            Assert.Equal(expected.Keys.ToHashSet(), names);
+            var stat = Stat.Read(ref r);
+            Assert.Equal(150 + 50, stat.Cversion); // 150 creations + 50 deletions
+            int xid = 2;
+            foreach (var (p, data) in expected)
+            {
+                var (gerr, _, g, _) = await zk.CallAsync(xid++, OpCode.GetData, w => { w.WriteString(p); w.WriteBool(false); });
+                Assert.Equal(0, gerr);
+                var gr = new JuteReader(g);
+                Assert.True(gr.ReadBuffer(out var got));
+                Assert.Equal(data, got.ToArray());
+            }
+        }
+        finally
+        {
+            await again.DisposeAndDeleteAsync();
+        }
+    }
+
+    [Fact]
     public async Task EphemeralsOfALiveSessionSurviveARestartUntilTheSessionExpires()
     {
         string dir = TestServer.NewDataDir();

@@ -88,6 +88,11 @@ public sealed class FasterNodeStore : IDisposable
     public (long Begin, long Head, long ReadOnly, long Tail) LogAddresses =>
         (_kv.Log.BeginAddress, _kv.Log.HeadAddress, _kv.Log.ReadOnlyAddress, _kv.Log.TailAddress);
 
+    internal FasterKV<SpanByte, SpanByte> Kv => _kv;
+
+    /// <summary>FASTER's checkpoint state-machine phase (REST when idle); for diagnostics.</summary>
+    public string CheckpointPhase => _kv.SystemState.Phase.ToString();
+
     /// <summary>Bytes of native memory the hybrid log's pages occupy now.</summary>
     public long LogMemoryBytes => _kv.Log.MemorySizeBytes;
 
@@ -320,19 +325,55 @@ public sealed class FasterNodeStore : IDisposable
     /// index at recovery. Engine thread only, no writes during the iteration.
     /// Returns the number of nodes visited.
     /// </summary>
-    public long Iterate<TVisitor>(ref TVisitor visitor) where TVisitor : INodeVisitor
+    /// <remarks>
+    /// Scans the hybrid log from its begin address and, for each record, asks the hash index
+    /// whether that record is the key's latest version (a lookup whose result address must be
+    /// the scanned record's). FASTER 2.6.5's own "distinct live records" iterators (push and pull) return
+    /// wrong keys for some SpanByte records, so they are not used. For records in memory the
+    /// lookup is a hash probe; for a tree larger than memory, records on disk cost a random read
+    /// each (see engine/FASTER-NODESTORE.md).
+    /// </remarks>
+    public unsafe long Iterate<TVisitor>(ref TVisitor visitor) where TVisitor : INodeVisitor
     {
         EnterNoKey();
+        byte[] keyBuf = ArrayPool<byte>.Shared.Rent(256);
         try
         {
-            var scan = new ScanAdapter<TVisitor> { Visitor = visitor };
-            _session!.Iterate(ref scan);
-            visitor = scan.Visitor;
-            scan.Error?.Throw();
-            return scan.Visited;
+            long visited = 0;
+            using var it = _kv.Log.Scan(_kv.Log.BeginAddress, _kv.Log.TailAddress);
+            while (it.GetNext(out var recordInfo))
+            {
+                if (recordInfo.Tombstone) continue;
+                long address = it.CurrentAddress;
+                ref var scannedKey = ref it.GetKey();
+                int keyLength = scannedKey.Length;
+                if (keyLength == 1 && *scannedKey.ToPointer() == 0) continue; // stamp key, never written
+                if (keyLength > keyBuf.Length)
+                {
+                    ArrayPool<byte>.Shared.Return(keyBuf);
+                    keyBuf = ArrayPool<byte>.Shared.Rent(keyLength);
+                }
+                scannedKey.AsReadOnlySpan().CopyTo(keyBuf);
+                var meta = NodeRecord.ReadMeta(ref it.GetValue());
+                fixed (byte* kp = keyBuf)
+                {
+                    var key = SpanByte.FromPointer(kp, keyLength);
+                    var input = new NodeInput { Op = NodeOp.ReadMeta };
+                    var output = default(NodeOutput);
+                    var readOptions = default(ReadOptions);
+                    var status = _session!.Read(ref key, ref input, ref output, ref readOptions, out var recordMetadata, Empty.Default, _serial);
+                    if (status.IsPending) status = CompletePendingSingle(ref output, out recordMetadata);
+                    ThrowIfFaulted(status, "iterate");
+                    if (!status.Found || recordMetadata.Address != address) continue; // superseded or deleted later
+                }
+                visited++;
+                if (!visitor.Visit(new ReadOnlySpan<byte>(keyBuf, 0, keyLength), meta)) break;
+            }
+            return visited;
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(keyBuf);
             Exit();
         }
     }
@@ -352,34 +393,6 @@ public sealed class FasterNodeStore : IDisposable
             inner(path, meta);
             return true;
         }
-    }
-
-    private unsafe struct ScanAdapter<TVisitor> : IScanIteratorFunctions<SpanByte, SpanByte> where TVisitor : INodeVisitor
-    {
-        public TVisitor Visitor;
-        public long Visited;
-        public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Error;
-
-        public bool OnStart(long beginAddress, long endAddress) => true;
-
-        public bool SingleReader(ref SpanByte key, ref SpanByte value, RecordMetadata recordMetadata, long numberOfRecords) =>
-            Visit(ref key, ref value);
-
-        public bool ConcurrentReader(ref SpanByte key, ref SpanByte value, RecordMetadata recordMetadata, long numberOfRecords) =>
-            Visit(ref key, ref value);
-
-        private bool Visit(ref SpanByte key, ref SpanByte value)
-        {
-            if (key.Length == 1 && *key.ToPointer() == 0) return true; // stamp key, never written
-            Visited++;
-            var meta = NodeRecord.ReadMeta(ref value);
-            return Visitor.Visit(key.AsReadOnlySpan(), meta);
-        }
-
-        public void OnStop(bool completed, long numberOfRecords) { }
-
-        public void OnException(Exception exception, long numberOfRecords) =>
-            Error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception);
     }
 
     // ------------------------------------------------------------ checkpoints
@@ -614,22 +627,30 @@ public sealed class FasterNodeStore : IDisposable
 
     private void Exit() => Volatile.Write(ref _busy, 0);
 
-    private Status CompletePendingSingle(ref NodeOutput output)
+    private Status CompletePendingSingle(ref NodeOutput output) => CompletePendingSingle(ref output, out _);
+
+    private Status CompletePendingSingle(ref NodeOutput output, out RecordMetadata recordMetadata)
     {
         _session!.CompletePendingWithOutputs(out var completed, wait: true);
         Status status = default;
+        recordMetadata = default;
+        int n = 0;
         try
         {
             while (completed.Next())
             {
+                n++;
                 status = completed.Current.Status;
                 output = completed.Current.Output;
+                recordMetadata = completed.Current.RecordMetadata;
             }
         }
         finally
         {
             completed.Dispose();
         }
+        // Exactly one operation was outstanding (every call drains its own).
+        if (n != 1) throw new InvalidOperationException($"expected one completed operation, got {n}");
         return status;
     }
 

@@ -11,12 +11,16 @@ namespace HotZk.Benchmarks;
 
 /// <summary>
 /// Entry point. Every BenchmarkDotNet switch works (<c>--filter '*Jute*'</c>, <c>--list flat</c>, …);
-/// <c>--quick</c> swaps the default job for a short one used by the CI perf gate.
+/// <c>--quick</c> swaps the default job for a short one used by the CI perf gate; <c>--alloc-trace [name]</c>
+/// prints where the allocations of the matching benchmarks come from (see <see cref="AllocationTrace"/>).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        int trace = Array.IndexOf(args, "--alloc-trace");
+        if (trace >= 0) return AllocationTrace.Run(trace + 1 < args.Length ? args[trace + 1] : null, Console.Out);
+
         bool quick = args.Contains("--quick");
         args = [.. args.Where(a => a != "--quick")];
 
@@ -44,13 +48,14 @@ public static class Program
     /// <summary>
     /// A ShortRun-like job for CI: in-process (no generated project to build, no process per benchmark:
     /// building BenchmarkDotNet's boilerplate alone takes minutes on a busy 2-core machine), one launch,
-    /// 2 warmups, 3 measured iterations of 100 ms. Allocation figures come from MemoryDiagnoser's extra
-    /// iteration and stay exact; timings are indicative only.
+    /// 2 warmups, 3 measured iterations of 100 ms, no overhead evaluation. Allocation figures come from
+    /// MemoryDiagnoser's extra iteration and stay exact; timings are indicative only.
     /// </summary>
     public static Job QuickJob { get; } = Job.ShortRun
         .WithWarmupCount(2)
         .WithIterationCount(3)
         .WithIterationTime(TimeInterval.FromMilliseconds(100))
+        .WithEvaluateOverhead(false)
         .WithToolchain(InProcessEmitToolchain.Instance)
         .WithId("Quick");
 

@@ -9,10 +9,12 @@ public static class Program
 {
     private const string Usage = """
         usage:
-          hotzk-perfgate alloc --results <dir|report.json>... --baseline <allocations.json> [--allow-missing] [--write-baseline] [--source <text>]
+          hotzk-perfgate alloc --results <dir|report.json>... --baseline <allocations.json> [--allow-missing] [--write-baseline] [--source <text>] [--noise-bytes N]
               Compares BenchmarkDotNet allocated bytes/op (JSON full export, *-report-full*.json) with the baseline.
-              Any increase fails; a decrease passes with a note to lower the baseline. --write-baseline rewrites
-              the baseline from the measurement (keeps its $comment) and exits 0.
+              An increase beyond N / TotalOperations bytes/op (N = 65536: background allocation in a measurement
+              window; 0 B/op for any benchmark measured over more than N operations) fails; a decrease passes with
+              a note to lower the baseline. --write-baseline rewrites the baseline from the smallest figure of each
+              benchmark over all the given runs (keeps its $comment) and exits 0.
           hotzk-perfgate throughput --result <loadgen.json>... --baseline <throughput.json> [--calibration <loadgen.json>] [--calibration-workload <name>]
               Divides each workload's ops/s by the calibration workload's (same CI run; from --calibration if given,
               else the workload named by the baseline's "calibration" in --result) and fails when a ratio drops
@@ -66,15 +68,18 @@ public static class Program
         var files = inputs.SelectMany(BdnReport.Find).Distinct().ToList();
         if (files.Count == 0) throw new InvalidDataException($"no *-report-full*.json in {string.Join(", ", inputs)}: was JsonExporter.Full enabled?");
         var reports = files.Select(BdnReport.Load).ToList();
-        var measured = AllocationGate.Measured(reports);
+        bool write = opts.Flag("--write-baseline");
+        // Several runs: the gate checks the worst figure of each benchmark; a new baseline takes the smallest.
+        var measured = AllocationGate.Measured(reports, smallest: write);
         if (measured.Count == 0) throw new InvalidDataException("the reports hold no benchmarks");
         output.WriteLine($"read {measured.Count} benchmarks from {files.Count} report(s)");
 
         var baseline = File.Exists(baselinePath) ? AllocationBaseline.Load(baselinePath) : new AllocationBaseline();
-        var result = AllocationGate.Compare(measured, baseline, opts.Flag("--allow-missing"));
+        long noise = opts.Optional("--noise-bytes") is { } n ? long.Parse(n, CultureInfo.InvariantCulture) : AllocationGate.DefaultNoiseBytes;
+        var result = AllocationGate.Compare(measured, baseline, opts.Flag("--allow-missing"), noise);
         AllocationGate.Print(result, output);
 
-        if (opts.Flag("--write-baseline"))
+        if (write)
         {
             string source = opts.Optional("--source") ?? baseline.Source ?? DescribeHost(reports);
             var updated = AllocationGate.ToBaseline(measured, baseline.Comment, source);

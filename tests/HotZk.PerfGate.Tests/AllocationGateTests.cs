@@ -12,8 +12,9 @@ public class AllocationGateTests
         return b;
     }
 
-    private static Dictionary<string, long?> Measured(params (string Name, long? Bytes)[] entries) =>
-        entries.ToDictionary(e => e.Name, e => e.Bytes, StringComparer.Ordinal);
+    // Measured over a billion operations: the noise allowance is 0, the comparison exact.
+    private static Dictionary<string, Measurement> Measured(params (string Name, long? Bytes)[] entries) =>
+        entries.ToDictionary(e => e.Name, e => new Measurement(e.Bytes, 1_000_000_000), StringComparer.Ordinal);
 
     [Fact]
     public void EqualAllocationsPass()
@@ -77,8 +78,24 @@ public class AllocationGateTests
     {
         var a = new BdnReport { Benchmarks = [Bench("A.B.C", 16)] };
         var b = new BdnReport { Benchmarks = [Bench("A.B.C", 48)] };
-        Assert.Equal(48, AllocationGate.Measured([a, b])["A.B.C"]);
-        Assert.Equal(48, AllocationGate.Measured([b, a])["A.B.C"]);
+        Assert.Equal(48, AllocationGate.Measured([a, b])["A.B.C"].BytesPerOp);
+        Assert.Equal(48, AllocationGate.Measured([b, a])["A.B.C"].BytesPerOp);
+        Assert.Equal(16, AllocationGate.Measured([b, a], smallest: true)["A.B.C"].BytesPerOp);
+    }
+
+    [Fact]
+    public void ASlowBenchmarkMayExceedItsBaselineByTheNoiseSpreadOverItsOperations()
+    {
+        var baseline = Baseline(("A.B.Slow", 800_056), ("A.B.Fast", 0));
+        // 6 operations, 16 KiB of noise: 16384 / 6 = 2730 B/op allowance; 888 over passes, 2731 over fails.
+        Assert.True(AllocationGate.Compare(new Dictionary<string, Measurement> { ["A.B.Slow"] = new(800_944, 6), ["A.B.Fast"] = new(0, 5_000_000) }, baseline, noiseBytes: 16_384).Passed);
+        Assert.False(AllocationGate.Compare(new Dictionary<string, Measurement> { ["A.B.Slow"] = new(802_787, 6), ["A.B.Fast"] = new(0, 5_000_000) }, baseline, noiseBytes: 16_384).Passed);
+        // Over more operations than the noise bytes the allowance is 0: one byte fails.
+        Assert.False(AllocationGate.Compare(new Dictionary<string, Measurement> { ["A.B.Slow"] = new(800_056, 6), ["A.B.Fast"] = new(1, 65_537) }, baseline).Passed);
+        Assert.Equal(0, AllocationGate.Allowance(65_537, AllocationGate.DefaultNoiseBytes));
+        // Below the baseline but within the noise is not reported as an improvement.
+        var within = AllocationGate.Compare(new Dictionary<string, Measurement> { ["A.B.Slow"] = new(800_000, 6), ["A.B.Fast"] = new(0, 5_000_000) }, baseline);
+        Assert.All(within.Rows, r => Assert.Equal(AllocationVerdict.Ok, r.Verdict));
     }
 
     [Fact]
@@ -113,8 +130,8 @@ public class AllocationGateTests
             }
             """;
         var measured = AllocationGate.Measured([BdnReport.Parse(json)]);
-        Assert.Equal(0, measured["HotZk.Benchmarks.Watches.WatchTriggerBenchmarks.TriggerPersistent(Watchers: 1)"]);
-        Assert.Null(measured["HotZk.Benchmarks.X.Y.Failed"]);
+        Assert.Equal(new Measurement(0, 4194304), measured["HotZk.Benchmarks.Watches.WatchTriggerBenchmarks.TriggerPersistent(Watchers: 1)"]);
+        Assert.Null(measured["HotZk.Benchmarks.X.Y.Failed"].BytesPerOp);
     }
 
     [Fact]
@@ -124,7 +141,7 @@ public class AllocationGateTests
         try
         {
             string report = Path.Combine(dir, "run-report-full.json");
-            File.WriteAllText(report, """{ "Benchmarks": [ { "FullName": "A.B.C", "Memory": { "TotalOperations": 10, "BytesAllocatedPerOperation": 32 } } ] }""");
+            File.WriteAllText(report, """{ "Benchmarks": [ { "FullName": "A.B.C", "Memory": { "TotalOperations": 100000, "BytesAllocatedPerOperation": 32 } } ] }""");
             string baseline = Path.Combine(dir, "allocations.json");
             File.WriteAllText(baseline, """{ "$comment": "keep me", "benchmarks": { "A.B.C": 24 } }""");
 

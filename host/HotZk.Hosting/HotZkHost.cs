@@ -70,6 +70,7 @@ public sealed class HotZkHost : IAsyncDisposable
             ContainerMaxNeverUsedIntervalMs = _config.ContainerMaxNeverUsedIntervalMs,
             SnapCount = _config.SnapCount,
             SnapRetainCount = _config.AutopurgeSnapRetainCount,
+            AutoPurge = _config.AutopurgePurgeInterval > 0,
         };
         Engine = new ZkEngine(engineOptions, _txnLog, snapshots, _log);
         Engine.Start();

@@ -27,6 +27,8 @@ public sealed class EngineOptions
     public long ContainerMaxNeverUsedIntervalMs { get; init; }
     /// <summary>Txns between snapshots (with jitter in [n/2, n)).</summary>
     public int SnapCount { get; init; } = 100000;
+    /// <summary>Purge old snapshots and log segments after each snapshot (autopurge.purgeInterval &gt; 0).</summary>
+    public bool AutoPurge { get; init; }
     /// <summary>Snapshots kept by purge.</summary>
     public int SnapRetainCount { get; init; } = 3;
 

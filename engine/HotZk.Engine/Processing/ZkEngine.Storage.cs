@@ -38,6 +38,12 @@ public sealed partial class ZkEngine
             ApplyRecovered(txn, now);
             replayed++;
         }
+        var orphans = Tree.FindOrphans();
+        if (orphans.Count > 0)
+        {
+            // A node whose parent is gone can only come from a damaged image or log: refuse to serve it.
+            throw new InvalidDataException($"recovered tree is inconsistent: {orphans.Count} node(s) without a parent, e.g. {orphans[0]}");
+        }
         _lastZxid = Math.Max(Tree.LastProcessedZxid, _log.LastAppendedZxid);
         Volatile.Write(ref _lastApplied, Tree.LastProcessedZxid);
         _txnsSinceSnapshot = replayed;
@@ -74,29 +80,118 @@ public sealed partial class ZkEngine
 
     private void MaybeSnapshot()
     {
-        if (_snapshots is null || _txnsSinceSnapshot < _snapThreshold) return;
-        TakeSnapshot();
+        if (_snapshots is null || _snapshotJob is not null || _txnsSinceSnapshot < _snapThreshold) return;
+        BeginSnapshot();
     }
 
-    /// <summary>Writes a snapshot of the applied state now (engine thread).</summary>
-    public void TakeSnapshot()
+    /// <summary>
+    /// Starts a snapshot at the current applied zxid. The engine thread serializes it in slices
+    /// between requests (<see cref="WorkKind.SnapshotSlice"/>) and a background thread streams the
+    /// slices into the snapshot store, so request processing never waits for the whole tree.
+    /// </summary>
+    public void BeginSnapshot()
     {
-        if (_snapshots is null) return;
+        if (_snapshots is null || _snapshotJob is not null) return;
         long zxid = Tree.LastProcessedZxid;
         var sessions = new List<(long, int)>(Sessions.Count);
         foreach (var s in Sessions.Sessions.Values) if (!s.Pending) sessions.Add((s.Id, s.Timeout));
         try
         {
             _log.Roll();
-            _snapshots.Save(zxid, stream => SnapshotSerializer.Write(stream, Tree, zxid, sessions));
-            _logSink($"INFO snapshot 0x{zxid:x} written ({Tree.NodeCount} nodes)");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
-            _logSink($"ERROR snapshot 0x{zxid:x} failed: {e.Message}");
+            _logSink($"ERROR snapshot 0x{zxid:x} not started: rolling the log failed: {e.Message}");
+            return;
         }
+        var job = new SnapshotJob(new SnapshotWriter(Tree, zxid, sessions));
+        _snapshotJob = job;
+        var store = _snapshots;
+        job.SaveTask = Task.Factory.StartNew(() =>
+        {
+            store.Save(zxid, stream =>
+            {
+                foreach (var chunk in job.Chunks.GetConsumingEnumerable())
+                {
+                    stream.Write(chunk.Span);
+                }
+                if (job.Aborted) throw new IOException("snapshot aborted");
+            });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        job.SaveTask.ContinueWith(t =>
+        {
+            if (t.IsFaulted) _logSink($"ERROR snapshot 0x{zxid:x} failed: {t.Exception?.GetBaseException().Message}");
+            else _logSink($"INFO snapshot 0x{zxid:x} written");
+            Post(new Work(WorkKind.SnapshotDone, job, 0, 0));
+        }, TaskScheduler.Default);
         _txnsSinceSnapshot = 0;
         ResetSnapThreshold();
+        Post(new Work(WorkKind.SnapshotSlice, job, 0, 0));
+    }
+
+    /// <summary>Serializes one slice of the running snapshot (engine thread).</summary>
+    private void SnapshotSlice(SnapshotJob job)
+    {
+        if (!ReferenceEquals(job, _snapshotJob) || job.Writer.Finished) return;
+        if (job.Chunks.Count >= SnapshotJob.MaxQueuedChunks)
+        {
+            // The disk is behind: yield to requests and come back.
+            Post(new Work(WorkKind.SnapshotSlice, job, 0, 0));
+            return;
+        }
+        var buf = job.Buffer;
+        buf.Clear();
+        bool done = job.Writer.WriteSlice(buf, SnapshotJob.NodesPerSlice);
+        job.Chunks.Add(buf.WrittenSpan.ToArray());
+        if (done) job.Chunks.CompleteAdding();
+        else Post(new Work(WorkKind.SnapshotSlice, job, 0, 0));
+    }
+
+    private void SnapshotDone(SnapshotJob job)
+    {
+        if (ReferenceEquals(job, _snapshotJob)) _snapshotJob = null;
+        job.Buffer.Dispose();
+        if (_options.AutoPurge && !job.Aborted && job.SaveTask is { IsCompletedSuccessfully: true } && _snapshots is not null)
+        {
+            try
+            {
+                // autopurge: keep the newest snapRetainCount images and the log needed to replay after the oldest.
+                _snapshots.Purge(Math.Max(3, _options.SnapRetainCount));
+                var kept = _snapshots.ListValid();
+                if (kept.Count > 0) _log.PurgeBefore(kept[^1].Zxid);
+            }
+            catch (IOException e)
+            {
+                _logSink($"WARN purging old snapshots failed: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>Abandons a running snapshot (shutdown): the store never publishes it.</summary>
+    private void AbortSnapshot()
+    {
+        var job = _snapshotJob;
+        if (job is null) return;
+        job.Aborted = true;
+        if (!job.Chunks.IsAddingCompleted) job.Chunks.CompleteAdding();
+        try { job.SaveTask?.Wait(TimeSpan.FromSeconds(10)); } catch (AggregateException) { }
+        _snapshotJob = null;
+    }
+
+    /// <summary>True while a snapshot is being written.</summary>
+    public bool SnapshotInProgress => _snapshotJob is not null;
+
+    private SnapshotJob? _snapshotJob;
+
+    private sealed class SnapshotJob(SnapshotWriter writer)
+    {
+        public const int NodesPerSlice = 2048;
+        public const int MaxQueuedChunks = 64;
+        public readonly SnapshotWriter Writer = writer;
+        public readonly System.Collections.Concurrent.BlockingCollection<ReadOnlyMemory<byte>> Chunks = new(MaxQueuedChunks * 2);
+        public readonly ByteBuffer Buffer = new(1 << 18);
+        public Task? SaveTask;
+        public volatile bool Aborted;
     }
 
     /// <summary>

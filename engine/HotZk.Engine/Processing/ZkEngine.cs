@@ -17,7 +17,7 @@ namespace HotZk.Engine.Processing;
 /// </summary>
 public sealed partial class ZkEngine : ITxnLogListener, IDisposable
 {
-    private enum WorkKind { Request, Connect, Disconnect, Durable, LogFailed, Tick, Reap, Invoke, Stop }
+    private enum WorkKind { Request, Connect, Disconnect, Durable, LogFailed, Tick, Reap, Invoke, SnapshotSlice, SnapshotDone, Stop }
 
     private readonly record struct Work(WorkKind Kind, object? Obj, long Arg, long Gen);
 
@@ -218,7 +218,14 @@ public sealed partial class ZkEngine : ITxnLogListener, IDisposable
             case WorkKind.Invoke:
                 ((Action)w.Obj!)();
                 break;
+            case WorkKind.SnapshotSlice:
+                SnapshotSlice((SnapshotJob)w.Obj!);
+                break;
+            case WorkKind.SnapshotDone:
+                SnapshotDone((SnapshotJob)w.Obj!);
+                break;
             case WorkKind.Stop:
+                AbortSnapshot();
                 _log.Flush();
                 // Apply what became durable during the final flush.
                 while (_queue.TryDequeue(out var rest))

@@ -290,7 +290,13 @@ public sealed class DataTree
     public ErrorCode DeleteNode(string path, long zxid)
     {
         string parentPath = PathValidator.Parent(path);
-        if (!_nodes.TryGetValue(path, out var node)) return ErrorCode.NoNode;
+        if (!_nodes.TryGetValue(path, out var node))
+        {
+            // Replay over a fuzzy snapshot: the child was already gone when it was visited, but
+            // the parent may have been captured earlier; its pzxid must still move forward.
+            if (_nodes.TryGetValue(parentPath.Length == 0 ? "/" : parentPath, out var p) && zxid > p.Pzxid) p.Pzxid = zxid;
+            return ErrorCode.NoNode;
+        }
         var acl = Acls.Get(node.AclRef);
         _nodes.Remove(path);
         Acls.Release(node.AclRef);
@@ -379,6 +385,18 @@ public sealed class DataTree
     {
         if (_deferred is not null) _deferred.Add((parent, EventType.NodeChildrenChanged, zxid, acl, true));
         else Watches.TriggerChildren(parent, zxid, acl);
+    }
+
+    /// <summary>Paths whose parent does not exist (must be none after recovery).</summary>
+    public List<string> FindOrphans()
+    {
+        var orphans = new List<string>();
+        foreach (var kv in _nodes)
+        {
+            if (kv.Key == "/") continue;
+            if (!_nodes.ContainsKey(PathValidator.Parent(kv.Key))) orphans.Add(kv.Key);
+        }
+        return orphans;
     }
 
     /// <summary>Inserts a node as loaded from a snapshot (no watches, no parent updates beyond linking).</summary>

@@ -3,70 +3,26 @@ using HotZk.Common;
 namespace HotZk.Engine.Tree;
 
 /// <summary>
-/// Streams a data tree and its sessions to and from a snapshot image (format in
-/// engine/STORAGE-FORMAT.md). Nodes are written parents first so loading can link children.
+/// Reads and writes whole snapshot images (format in engine/STORAGE-FORMAT.md). The engine
+/// writes incrementally through <see cref="SnapshotWriter"/>; this class is the one-shot form.
 /// </summary>
 public static class SnapshotSerializer
 {
-    private const int Magic = 0x485A534E; // "HZSN"
-    private const int Version = 1;
     private const int FlushThreshold = 1 << 16;
 
-    /// <summary>Writes <paramref name="tree"/> and the sessions as of <paramref name="zxid"/>.</summary>
+    /// <summary>Writes <paramref name="tree"/> and the sessions as of <paramref name="zxid"/> in one go.</summary>
     public static void Write(Stream stream, DataTree tree, long zxid, IEnumerable<(long Id, int Timeout)> sessions)
     {
+        var writer = new SnapshotWriter(tree, zxid, sessions);
         using var buf = new ByteBuffer(FlushThreshold * 2);
-        var w = new JuteWriter(buf);
-        w.WriteInt(Magic);
-        w.WriteInt(Version);
-        w.WriteLong(zxid);
-
-        var sessionList = sessions.ToList();
-        w.WriteInt(sessionList.Count);
-        foreach (var (id, timeout) in sessionList)
+        bool done;
+        do
         {
-            w.WriteLong(id);
-            w.WriteInt(timeout);
+            done = writer.WriteSlice(buf, 512);
+            stream.Write(buf.WrittenSpan);
+            buf.Clear();
         }
-
-        var acls = tree.Acls.Entries().ToList();
-        w.WriteInt(acls.Count);
-        foreach (var (r, acl) in acls)
-        {
-            w.WriteLong(r);
-            Acl.WriteList(w, acl);
-        }
-
-        var stack = new Stack<string>();
-        stack.Push("/");
-        while (stack.Count > 0)
-        {
-            string path = stack.Pop();
-            var node = tree.GetNode(path);
-            if (node is null) continue;
-            w.WriteByte(1);
-            w.WriteString(path);
-            w.WriteBuffer(node.Data);
-            w.WriteLong(node.AclRef);
-            w.WriteLong(node.Czxid);
-            w.WriteLong(node.Mzxid);
-            w.WriteLong(node.Ctime);
-            w.WriteLong(node.Mtime);
-            w.WriteInt(node.Version);
-            w.WriteInt(node.Cversion);
-            w.WriteInt(node.Aversion);
-            w.WriteLong(node.EphemeralOwner);
-            w.WriteLong(node.Pzxid);
-            string prefix = path == "/" ? "/" : path + "/";
-            foreach (var c in node.Children) stack.Push(prefix + c);
-            if (buf.Length >= FlushThreshold)
-            {
-                stream.Write(buf.WrittenSpan);
-                buf.Clear();
-            }
-        }
-        w.WriteByte(0);
-        stream.Write(buf.WrittenSpan);
+        while (!done);
     }
 
     /// <summary>Reads an image into a new tree; returns the tree, its zxid and the sessions.</summary>
@@ -76,22 +32,15 @@ public static class SnapshotSerializer
         stream.CopyTo(ms);
         var bytes = ms.GetBuffer().AsSpan(0, (int)ms.Length);
         var r = new JuteReader(bytes);
-        if (r.ReadInt() != Magic) throw new InvalidDataException("not a HotZk snapshot");
+        if (r.ReadInt() != SnapshotWriter.Magic) throw new InvalidDataException("not a HotZk snapshot");
         int version = r.ReadInt();
-        if (version != Version) throw new InvalidDataException($"unsupported snapshot version {version}");
+        if (version != SnapshotWriter.Version) throw new InvalidDataException($"unsupported snapshot version {version}");
         long zxid = r.ReadLong();
         int sessionCount = r.ReadVectorCount();
         var sessions = new List<(long, int)>(sessionCount);
         for (int i = 0; i < sessionCount; i++) sessions.Add((r.ReadLong(), r.ReadInt()));
 
-        var tree = new DataTree(extendedTypesEnabled);
-        int aclCount = r.ReadVectorCount();
-        for (int i = 0; i < aclCount; i++)
-        {
-            long aclRef = r.ReadLong();
-            var acl = Acl.ReadList(ref r) ?? [];
-            tree.Acls.AddWithRef(aclRef, acl);
-        }
+        var nodes = new List<(string Path, DataNode Node)>();
         while (r.ReadByte() == 1)
         {
             string path = r.ReadStringNotNull();
@@ -109,10 +58,35 @@ public static class SnapshotSerializer
                 EphemeralOwner = r.ReadLong(),
                 Pzxid = r.ReadLong(),
             };
+            nodes.Add((path, node));
+        }
+
+        var tree = new DataTree(extendedTypesEnabled);
+        int aclCount = r.ReadVectorCount();
+        for (int i = 0; i < aclCount; i++)
+        {
+            long aclRef = r.ReadLong();
+            var acl = Acl.ReadList(ref r) ?? [];
+            tree.Acls.AddWithRef(aclRef, acl);
+        }
+        // Parents before children: the image is in capture order, not tree order.
+        nodes.Sort(static (a, b) => Depth(a.Path).CompareTo(Depth(b.Path)));
+        // A fuzzy image may hold a node whose parent was deleted after the node was visited: it is
+        // loaded unlinked and the log replay deletes it (the engine checks for leftovers).
+        foreach (var (path, node) in nodes)
+        {
             tree.Acls.AddRef(node.AclRef);
             tree.LoadNode(path, node);
         }
         tree.LastProcessedZxid = zxid;
         return (tree, zxid, sessions);
+    }
+
+    private static int Depth(string path)
+    {
+        if (path == "/") return 0;
+        int d = 0;
+        foreach (char c in path) if (c == '/') d++;
+        return d;
     }
 }

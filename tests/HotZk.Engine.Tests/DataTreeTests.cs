@@ -280,16 +280,31 @@ public sealed class DataTreeTests
     }
 
     [Fact]
-    public void DeleteOfAMissingNodeIsNoNodeWithoutSideEffects()
+    public void DeleteOfAMissingNodeIsNoNodeAndOnlyMovesTheParentPzxidForward()
     {
+        // Java DataTree.deleteNode (ZOOKEEPER-3145): the parent's pzxid moves forward before the
+        // child's existence is checked, so a replayed delete over a fuzzy snapshot keeps pzxid current.
         var t = new DataTree();
         Apply(t, T.Create("/p", 1));
         Apply(t, T.Create("/p/a", 2, parentCversion: 1));
         var before = StatAt(t, "/p");
         var r = t.ProcessTxn(T.Delete("/p/zz", 9));
         Assert.Equal(ErrorCode.NoNode, r.Err);
-        Assert.Equal(before, StatAt(t, "/p"));
+        Assert.Equal(before with { Pzxid = 9 }, StatAt(t, "/p"));
         Assert.Equal(6, t.NodeCount);
+        Assert.Equal(["a"], t.GetNode("/p")!.Children);
+        Assert.Equal(ErrorCode.NoNode, t.ProcessTxn(T.Delete("/p/zz", 4)).Err);
+        Assert.Equal(9, StatAt(t, "/p").Pzxid);
+    }
+
+    [Fact]
+    public void DeleteUnderAMissingParentChangesNothing()
+    {
+        var t = new DataTree();
+        var root = StatAt(t, "/");
+        Assert.Equal(ErrorCode.NoNode, t.ProcessTxn(T.Delete("/x/y", 5)).Err);
+        Assert.Equal(root, StatAt(t, "/"));
+        Assert.Equal(4, t.NodeCount);
     }
 
     [Fact]

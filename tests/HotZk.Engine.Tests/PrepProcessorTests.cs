@@ -81,7 +81,7 @@ public sealed class PrepProcessorTests
     public void CreateTtlIsUnimplementedWhenExtendedTypesAreOff() =>
         Assert.Equal(ErrorCode.Unimplemented, Run(T.CreateReq("/a", 5, op: OpCode.CreateTtl, ttl: 1000)));
 
-    [Fact(Skip = "BUG: PrepProcessor.PrepareCreate checks extendedTypes before unknown flags for op 21 (UNIMPLEMENTED instead of BADARGUMENTS, §5.1)")]
+    [Fact]
     public void CreateTtlWithAnUnknownFlagIsBadArgumentsEvenWhenExtendedTypesAreOff() =>
         // §5.1: "unknown flags → BADARGUMENTS" is the first create check, before the TTL/extended-types one.
         Assert.Equal(ErrorCode.BadArguments, Run(T.CreateReq("/a", 9, op: OpCode.CreateTtl, ttl: 1000)));
@@ -285,7 +285,7 @@ public sealed class PrepProcessorTests
         Assert.Equal("/q/s-0000000004", Do(T.CreateReq("/q/s-", 3, session: 0x9)).Path);
     }
 
-    [Fact(Skip = "BUG: PrepProcessor.PrepareCreate formats the suffix with D10, giving 11 chars for negative counters; Java %010d gives -000000005 (§7.5)")]
+    [Fact]
     public void NegativeSequenceCounterKeepsTheMinusSignInsideTenCharacters()
     {
         Do(T.CreateReq("/q"));
@@ -457,7 +457,7 @@ public sealed class PrepProcessorTests
         return t.Ops![0].Type == OpCode.Error ? t.Ops[0].Err : ErrorCode.Ok;
     }
 
-    [Fact(Skip = "BUG: PrepProcessor.PrepareOp(Check) logs the requested version instead of current+1 in CheckVersionTxn (§12.3)")]
+    [Fact]
     public void CheckTxnLogsTheCurrentVersionPlusOne()
     {
         // §12.3: CheckVersionTxn{path, int version (current+1)}.
@@ -527,7 +527,7 @@ public sealed class PrepProcessorTests
         Assert.Equal([new Acl(Perms.All, new Id("digest", "bob:fyVmFCwVbTJYrznoSu1koqYEYF0="))], t.Acl!);
     }
 
-    [Fact(Skip = "BUG: AclChecker.Fixup expands auth ACLs to the super:\"\" id of a super connection (§8.2: only authenticated digest/sasl/x509 ids)")]
+    [Fact]
     public void AuthAclOfASuperUserDoesNotAddASuperEntry()
     {
         // §8.2: auth expands to every authenticated id (digest, sasl, x509 — not ip); "super" has no provider.

@@ -449,7 +449,7 @@ public sealed class ZkEngineExpiryTests : IDisposable
         Assert.Null(reattach.WaitForConnect().Session);
     }
 
-    [Fact(Skip = "BUG: ZkEngine.HandleLogFailure resets Closing on a failed expiry closeSession but never re-arms the session (CollectExpired took it out of its bucket), so it never expires again (§2.5)")]
+    [Fact]
     public void ExpiredSessionWhoseCloseFailedToLogIsExpiredAgain()
     {
         var (setup, s) = _h.Connect(2000);

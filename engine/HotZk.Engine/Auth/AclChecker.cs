@@ -57,7 +57,8 @@ public static class AclChecker
                         {
                             foreach (var mine in auth.Ids)
                             {
-                                if (mine.Scheme == "ip") continue;
+                                // Only real authenticated identities: not the connection's ip, not the super marker.
+                                if (mine.Scheme is "ip" or "super") continue;
                                 AddUnique(result, new Acl(a.Perms, mine));
                                 any = true;
                             }

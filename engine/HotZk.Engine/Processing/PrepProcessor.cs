@@ -256,9 +256,9 @@ public sealed class PrepProcessor
                     ValidatePath(req.Path);
                     var rec = Lookup(req.Path, local) ?? throw new PrepException(ErrorCode.NoNode);
                     CheckAcl(rec.Acl, Perms.Read, auth);
-                    CheckAndIncVersion(rec.Version, req.Version);
+                    // CheckVersionTxn logs current + 1, as ZooKeeper does.
+                    txn.Version = CheckAndIncVersion(rec.Version, req.Version);
                     txn.Path = req.Path;
-                    txn.Version = req.Version;
                     break;
                 }
             case OpCode.Reconfig:
@@ -279,6 +279,7 @@ public sealed class PrepProcessor
         CreateMode mode;
         if (req.Op == OpCode.CreateTtl)
         {
+            if (req.Flags < 0 || req.Flags > 6) throw new PrepException(ErrorCode.BadArguments);
             if (!_options.ExtendedTypesEnabled) throw new PrepException(ErrorCode.Unimplemented);
             if (req.Flags is not (5 or 6)) throw new PrepException(ErrorCode.BadArguments);
             if (req.Ttl <= 0 || req.Ttl > EphemeralTypes.MaxTtl) throw new PrepException(ErrorCode.BadArguments);
@@ -305,7 +306,7 @@ public sealed class PrepProcessor
         var parent = Lookup(parentPath, local) ?? throw new PrepException(ErrorCode.NoNode);
         CheckAcl(parent.Acl, Perms.Create, auth);
         int parentCversion = parent.Cversion;
-        if (mode.IsSequential()) path += parentCversion.ToString("D10", CultureInfo.InvariantCulture);
+        if (mode.IsSequential()) path += SequenceSuffix(parentCversion);
         ValidatePath(path);
         if (Lookup(path, local) is not null) throw new PrepException(ErrorCode.NodeExists);
         if (EphemeralTypes.KindOf(parent.EphemeralOwner, _options.ExtendedTypesEnabled) == NodeKind.Ephemeral)
@@ -366,6 +367,11 @@ public sealed class PrepProcessor
         local.Add(np);
         local.Add(new ChangeRecord { Zxid = zxid, Path = path, Exists = false });
     }
+
+    /// <summary>Java's <c>%010d</c>: ten characters including a minus sign (after 2^31 creations).</summary>
+    public static string SequenceSuffix(int counter) => counter >= 0
+        ? counter.ToString("D10", CultureInfo.InvariantCulture)
+        : "-" + (-(long)counter).ToString("D9", CultureInfo.InvariantCulture);
 
     private static bool IsSpecialPath(string path) =>
         path is "/" or DataTree.ZookeeperPath or DataTree.QuotaPath or DataTree.ConfigPath;

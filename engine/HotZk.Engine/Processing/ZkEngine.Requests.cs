@@ -364,24 +364,26 @@ public sealed partial class ZkEngine
         long rel = args.RelativeZxid;
         long zxid = Tree.LastProcessedZxid;
         var watches = Tree.Watches;
+        // Catch-up events obey the same READ filter as live ones (3.9.2+).
+        bool CanSee(DataNode n) => AclChecker.Check(Tree.GetAcl(n), Perms.Read, conn.Auth, _options.SkipAcl);
         foreach (var p in args.DataWatches)
         {
             var n = Tree.GetNode(p);
             if (n is null) conn.Process(EventType.NodeDeleted, p, zxid);
-            else if (n.Mzxid > rel) conn.Process(EventType.NodeDataChanged, p, zxid);
+            else if (n.Mzxid > rel) { if (CanSee(n)) conn.Process(EventType.NodeDataChanged, p, zxid); }
             else watches.AddDataWatch(p, conn);
         }
         foreach (var p in args.ExistWatches)
         {
             var n = Tree.GetNode(p);
-            if (n is not null) conn.Process(EventType.NodeCreated, p, zxid);
+            if (n is not null) { if (CanSee(n)) conn.Process(EventType.NodeCreated, p, zxid); }
             else watches.AddDataWatch(p, conn);
         }
         foreach (var p in args.ChildWatches)
         {
             var n = Tree.GetNode(p);
             if (n is null) conn.Process(EventType.NodeDeleted, p, zxid);
-            else if (n.Pzxid > rel) conn.Process(EventType.NodeChildrenChanged, p, zxid);
+            else if (n.Pzxid > rel) { if (CanSee(n)) conn.Process(EventType.NodeChildrenChanged, p, zxid); }
             else watches.AddChildWatch(p, conn);
         }
         foreach (var p in args.PersistentWatches) watches.AddPersistent(p, conn, AddWatchMode.Persistent);

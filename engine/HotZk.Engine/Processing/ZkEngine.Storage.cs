@@ -222,7 +222,12 @@ public sealed partial class ZkEngine
                 case OpCode.CloseSession:
                     {
                         var s = Sessions.Get(txn.ClientId);
-                        if (s is not null) s.Closing = false;
+                        if (s is not null)
+                        {
+                            // Back on an expiry timer, so an expired session is retried rather than kept forever.
+                            s.Closing = false;
+                            Sessions.Touch(s, Monotonic());
+                        }
                         break;
                     }
             }

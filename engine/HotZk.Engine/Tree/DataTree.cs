@@ -406,6 +406,7 @@ public sealed class DataTree
         if (_nodes.TryGetValue(path, out var existing))
         {
             // Built-in node: keep its children set, take the stored fields.
+            ApproximateDataSize += (node.Data?.Length ?? 0) - (existing.Data?.Length ?? 0);
             existing.Data = node.Data;
             existing.Czxid = node.Czxid; existing.Mzxid = node.Mzxid; existing.Ctime = node.Ctime; existing.Mtime = node.Mtime;
             existing.Version = node.Version; existing.Cversion = node.Cversion; existing.Aversion = node.Aversion;

@@ -291,8 +291,31 @@ class RawConn:
             self.closed = True
             return "CLOSED"
 
+    def barrier(self, timeout=10.0):
+        """Round-trip a ping (xid -2, type 11). Pings go through the request pipeline, and a server
+        queues a notification when the triggering write is applied, i.e. before it replies to anything
+        that comes later (zk-protocol.md §3.3) - so after the ping reply every event caused by writes
+        already acknowledged to any client has been received. Returns False if the server closed."""
+        try:
+            self.send_frame(W().int(-2).int(OP["ping"]).bytes())
+            deadline = time.monotonic() + timeout
+            while True:
+                frame = self.recv_frame(max(0.05, deadline - time.monotonic()))
+                r = R(frame)
+                rxid, zxid, _err = r.int(), r.long(), r.int()
+                if rxid == -1:
+                    ev = R(frame[16:])
+                    self.events.append((ev.int(), ev.int(), ev.str(), zxid))
+                elif rxid == -2:
+                    return True
+        except (socket.timeout, Closed, OSError):
+            return False
+
     def drain(self, settle=0.3):
-        """Collect notifications that arrive within `settle` seconds; return and clear them."""
+        """Ping barrier, then collect notifications arriving within `settle` seconds (catches
+        duplicates); return and clear them."""
+        if not self.closed:
+            self.barrier()
         try:
             while True:
                 frame = self.recv_frame(settle)

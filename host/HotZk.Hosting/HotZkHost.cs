@@ -124,10 +124,12 @@ public sealed class HotZkHost : IAsyncDisposable
         string v2 = Path.Combine(dataDir, "version-2");
         if (!Directory.Exists(v2)) return;
         bool apache = Directory.EnumerateFiles(v2, "snapshot.*").Any() || Directory.EnumerateFiles(v2, "log.*").Any();
-        if (apache)
+        bool hotzk = Directory.Exists(Path.Combine(dataDir, "hotzk-snap")) || Directory.Exists(Path.Combine(dataDir, "hotzk-log"));
+        if (apache && !hotzk)
         {
-            _log($"WARN {dataDir} holds an Apache ZooKeeper data dir (version-2/). HotZk does not read it in place: " +
-                 $"run 'hotzk import --from {dataDir} --to <new dataDir>' and point dataDir at the result.");
+            // Starting empty here would look like data loss to the user: refuse instead.
+            throw new InvalidDataException($"{dataDir} is an Apache ZooKeeper data dir (version-2/ holds snapshot.*/log.* files). " +
+                 $"HotZk does not serve it in place: run 'hotzk import --from {dataDir} --to <new dataDir>' and point dataDir at the result.");
         }
     }
 

@@ -15,6 +15,10 @@ internal static class Program
             return cmd switch
             {
                 "server" => await RunServerAsync(rest).ConfigureAwait(false),
+                "import" => Maintenance.Import(rest),
+                "logdump" => Maintenance.LogDump(rest),
+                "snapdump" => Maintenance.SnapDump(rest),
+                "purge" => Maintenance.Purge(rest),
                 _ => Usage($"unknown command '{cmd}'"),
             };
         }
@@ -23,12 +27,17 @@ internal static class Program
             Console.Error.WriteLine($"Invalid configuration: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
     }
 
     private static int Usage(string error)
     {
         Console.Error.WriteLine(error);
-        Console.Error.WriteLine("usage: hotzk-server server [zoo.cfg]");
+        Console.Error.WriteLine("usage: hotzk-server server [zoo.cfg] | import | logdump | snapdump | purge");
         return 2;
     }
 

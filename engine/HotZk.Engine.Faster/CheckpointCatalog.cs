@@ -37,11 +37,23 @@ internal sealed class CheckpointCatalog
 
     public string ManifestPath(Guid token) => Path.Combine(LogDir(token), ManifestName);
 
+    /// <summary>The engine's attachment (sessions, ACLs) stored with the checkpoint; hashed like FASTER's files.</summary>
+    public string AttachmentPath(Guid token) => Path.Combine(LogDir(token), "hotzk-attachment.dat");
+
     internal sealed record Entry(Guid Token, long Sequence, long Zxid, long Count, bool HasIndex, long Bytes);
 
-    /// <summary>fsyncs and hashes the checkpoint's files, then writes its manifest atomically.</summary>
-    public long WriteManifest(Guid token, long sequence, long zxid, long count, bool hasIndex)
+    /// <summary>
+    /// fsyncs the hybrid log segments (a checkpoint's records below its flushed address live
+    /// there), fsyncs and hashes the checkpoint's own files, then writes its manifest atomically.
+    /// </summary>
+    public long WriteManifest(Guid token, long sequence, long zxid, long count, bool hasIndex, string? hybridLogDir = null)
     {
+        if (hybridLogDir is not null && Directory.Exists(hybridLogDir))
+        {
+            foreach (var segment in Directory.GetFiles(hybridLogDir))
+                FsyncFile(segment);
+            FsyncDirectory(hybridLogDir);
+        }
         var sb = new StringBuilder();
         sb.Append(Magic).Append('\n');
         sb.Append("token ").Append(token.ToString()).Append('\n');
@@ -220,6 +232,12 @@ internal sealed class CheckpointCatalog
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buf);
         }
+    }
+
+    private static void FsyncFile(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        RandomAccess.FlushToDisk(handle);
     }
 
     private static void FsyncDirectory(string dir)

@@ -404,7 +404,14 @@ public sealed class FasterNodeStore : IDisposable
     /// waits for the CPR version switch (no I/O); persisting runs on a background task
     /// (<see cref="CheckpointTask"/>, collected by <see cref="TryCompleteCheckpoint"/>).
     /// </summary>
-    public unsafe bool BeginCheckpoint(long lastAppliedZxid)
+    /// <param name="lastAppliedZxid">zxid of the last txn applied; the checkpoint's zxid.</param>
+    /// <param name="attachment">
+    /// Engine state that belongs to the same consistency point but not in the node store
+    /// (sessions, the ACL table): stored as a file of the checkpoint, covered by its manifest, and
+    /// returned by <see cref="RecoverDetailed"/>. The caller must not change the memory until the
+    /// checkpoint completed.
+    /// </param>
+    public unsafe bool BeginCheckpoint(long lastAppliedZxid, ReadOnlyMemory<byte> attachment = default)
     {
         EnterNoKey();
         try
@@ -452,7 +459,7 @@ public sealed class FasterNodeStore : IDisposable
             }
             _sequence = sequence;
             var pause = Stopwatch.GetElapsedTime(started);
-            _checkpoint = Task.Run(() => CompleteCheckpointAsync(token, lastAppliedZxid, count, sequence, started, pause));
+            _checkpoint = Task.Run(() => CompleteCheckpointAsync(token, lastAppliedZxid, count, sequence, started, pause, attachment));
             return true;
         }
         finally
@@ -477,25 +484,27 @@ public sealed class FasterNodeStore : IDisposable
     }
 
     /// <summary>Takes a checkpoint and waits for it (start-up, shutdown, tests). Engine thread only.</summary>
-    public CheckpointInfo Checkpoint(long lastAppliedZxid)
+    public CheckpointInfo Checkpoint(long lastAppliedZxid, ReadOnlyMemory<byte> attachment = default)
     {
         if (_checkpoint is { } running)
         {
             running.Wait();
             TryCompleteCheckpoint(out _);
         }
-        if (!BeginCheckpoint(lastAppliedZxid)) throw new InvalidOperationException("FASTER refused to start a checkpoint.");
+        if (!BeginCheckpoint(lastAppliedZxid, attachment)) throw new InvalidOperationException("FASTER refused to start a checkpoint.");
         _checkpoint!.Wait();
         TryCompleteCheckpoint(out var info);
         return info!;
     }
 
-    private async Task<CheckpointInfo> CompleteCheckpointAsync(Guid token, long zxid, long count, long sequence, long started, TimeSpan pause)
+    private async Task<CheckpointInfo> CompleteCheckpointAsync(Guid token, long zxid, long count, long sequence, long started, TimeSpan pause,
+        ReadOnlyMemory<byte> attachment)
     {
         await _kv.CompleteCheckpointAsync().ConfigureAwait(false);
         var duration = Stopwatch.GetElapsedTime(started);
         long manifestStart = Stopwatch.GetTimestamp();
-        long bytes = _catalog.WriteManifest(token, sequence, zxid, count, _options.IncludeIndex);
+        await File.WriteAllBytesAsync(_catalog.AttachmentPath(token), attachment).ConfigureAwait(false);
+        long bytes = _catalog.WriteManifest(token, sequence, zxid, count, _options.IncludeIndex, LogDirectory);
         _catalog.ApplyRetention(_options.RetainCheckpoints, protect: token);
         return new CheckpointInfo(token, zxid, count, sequence, pause, duration, Stopwatch.GetElapsedTime(manifestStart), bytes);
     }
@@ -532,10 +541,12 @@ public sealed class FasterNodeStore : IDisposable
                     throw new InvalidDataException($"commit point excludes {cp.ExcludedSerialNos.Count} operations");
                 if (zxid != c.Zxid || count != c.Count || sequence != c.Sequence)
                     throw new InvalidDataException("commit cookie differs from the manifest");
+                var attachmentPath = _catalog.AttachmentPath(c.Token);
+                byte[] attachment = File.Exists(attachmentPath) ? File.ReadAllBytes(attachmentPath) : [];
                 _session = session;
                 _serial = zxid;
                 _count = count;
-                return new RecoveryInfo(zxid, c.Token, count, skipped, Stopwatch.GetElapsedTime(started));
+                return new RecoveryInfo(zxid, c.Token, count, skipped, Stopwatch.GetElapsedTime(started)) { Attachment = attachment };
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -567,8 +578,13 @@ public sealed class FasterNodeStore : IDisposable
         Directory.CreateDirectory(LogDirectory);
         Directory.CreateDirectory(CheckpointDirectory);
         _logDevice = Devices.CreateLogDevice(Path.Combine(LogDirectory, "hlog.log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        // Checkpoint files are written through the page cache (FASTER's default is unbuffered
+        // writes, whose disk latency then lands on whichever thread steps the checkpoint state
+        // machine, the engine thread included). Durability comes from the manifest step, which
+        // fsyncs every checkpoint file and the hybrid log before declaring the checkpoint valid.
         _checkpointManager = new DeviceLogCommitCheckpointManager(
-            new LocalStorageNamedDeviceFactory(), new DefaultCheckpointNamingScheme(CheckpointDirectory), removeOutdated: false);
+            new LocalStorageNamedDeviceFactory(preallocateFile: false, deleteOnClose: false, disableFileBuffering: false),
+            new DefaultCheckpointNamingScheme(CheckpointDirectory), removeOutdated: false);
         var settings = new FasterKVSettings<SpanByte, SpanByte>
         {
             IndexSize = 1L << _options.IndexSizeBits,
@@ -580,6 +596,7 @@ public sealed class FasterNodeStore : IDisposable
             CheckpointManager = _checkpointManager,
             RemoveOutdatedCheckpoints = false,
             ReadCacheEnabled = _options.ReadCache,
+            ThrottleCheckpointFlushDelayMs = _options.ThrottleCheckpointFlushDelayMs,
         };
         if (_options.ReadCache)
         {

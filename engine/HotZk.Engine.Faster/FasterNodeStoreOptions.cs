@@ -62,6 +62,13 @@ public sealed class FasterNodeStoreOptions
     /// <summary>log2 of the read cache in bytes when <see cref="ReadCache"/> is on (default 26 = 64 MiB).</summary>
     public int ReadCacheSizeBits { get; init; } = 26;
 
+    /// <summary>
+    /// FASTER's <c>ThrottleCheckpointFlushDelayMs</c>: -1 (default) issues checkpoint writes
+    /// directly; 0 or more issues them one at a time from a separate task, waiting that many ms
+    /// between writes.
+    /// </summary>
+    public int ThrottleCheckpointFlushDelayMs { get; init; } = -1;
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(Directory)) throw new ArgumentException("Directory is required.");

@@ -42,4 +42,8 @@ public sealed record CheckpointInfo(Guid Token, long Zxid, long NodeCount, long 
 /// <param name="NodeCount">Nodes restored.</param>
 /// <param name="Skipped">Newer checkpoints that failed validation or recovery, with the reason.</param>
 /// <param name="Elapsed">Time spent in recovery.</param>
-public sealed record RecoveryInfo(long Zxid, Guid? Token, long NodeCount, IReadOnlyList<string> Skipped, TimeSpan Elapsed);
+public sealed record RecoveryInfo(long Zxid, Guid? Token, long NodeCount, IReadOnlyList<string> Skipped, TimeSpan Elapsed)
+{
+    /// <summary>The attachment given to BeginCheckpoint (empty when none, or nothing recovered).</summary>
+    public byte[] Attachment { get; init; } = [];
+}

@@ -118,14 +118,16 @@ public class CheckpointTests
             // the engine replays after the checkpoint, writes on, checkpoints again
             var model2 = atCheckpoint;
             Workload(store, model2, 2000, 2000, seed: 4);
-            store.Checkpoint(model2.Zxid);
+            store.Checkpoint(model2.Zxid, attachment: new byte[] { 7, 8, 9 });
             Workload(store, model2.Clone(), 100, 2000, seed: 5);
             atCheckpoint = model2;
         }
 
         using (var store = new FasterNodeStore(dir.Options(memoryBits: 22, type: type, index: index)))
         {
-            Assert.Equal(atCheckpoint.Zxid, store.Recover());
+            var r = store.RecoverDetailed();
+            Assert.Equal(atCheckpoint.Zxid, r.Zxid);
+            Assert.Equal(new byte[] { 7, 8, 9 }, r.Attachment);
             AssertMatches(atCheckpoint, store);
         }
     }
@@ -207,6 +209,8 @@ public class CheckpointTests
     [InlineData(CheckpointType.Snapshot, "snapshot.dat")]
     [InlineData(CheckpointType.Snapshot, "manifest-missing")]
     [InlineData(CheckpointType.FoldOver, "truncate")]
+    [InlineData(CheckpointType.FoldOver, "hotzk-attachment.dat")]
+    [InlineData(CheckpointType.FoldOver, "info.dat-resealed")]
     public void Damaged_newest_checkpoint_falls_back_to_the_previous(CheckpointType type, string damage)
     {
         using var dir = new TempDir();
@@ -219,9 +223,9 @@ public class CheckpointTests
             store.Recover();
             Workload(store, model, 4000, 1500, seed: 11);
             first = model.Clone();
-            store.Checkpoint(model.Zxid);
+            store.Checkpoint(model.Zxid, attachment: new byte[] { 1 });
             Workload(store, model, 4000, 1500, seed: 12);
-            newest = store.Checkpoint(model.Zxid).Token;
+            newest = store.Checkpoint(model.Zxid, attachment: new byte[] { 2 }).Token;
             Workload(store, model, 200, 1500, seed: 13);
         }
 
@@ -231,6 +235,16 @@ public class CheckpointTests
             .ToList();
         switch (damage)
         {
+            case "info.dat-resealed":
+            {
+                // Damage that the manifest does not see (re-sealed after the damage): FASTER's
+                // own recovery must fail and the store must still fall back.
+                var f = files.Single(x => Path.GetFileName(x).StartsWith("info.dat", StringComparison.Ordinal) && x.StartsWith(catalog.LogDir(newest), StringComparison.Ordinal));
+                File.WriteAllText(f, "garbage");
+                var entry = catalog.List(verify: false, rejected: null).Single(e => e.Token == newest);
+                catalog.WriteManifest(newest, entry.Sequence, entry.Zxid, entry.Count, entry.HasIndex);
+                break;
+            }
             case "manifest-missing":
                 File.Delete(catalog.ManifestPath(newest));
                 break;
@@ -257,6 +271,7 @@ public class CheckpointTests
             var r = store.RecoverDetailed();
             Assert.Equal(first.Zxid, r.Zxid);
             Assert.Contains(r.Skipped, s => s.Contains(newest.ToString(), StringComparison.Ordinal));
+            Assert.Equal(new byte[] { 1 }, r.Attachment);
             AssertMatches(first, store);
             // and the store carries on from there
             Workload(store, first, 500, 1500, seed: 14);

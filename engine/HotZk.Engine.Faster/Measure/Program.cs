@@ -23,12 +23,15 @@ static class Program
         Console.WriteLine($"# FasterNodeStore measurement: {nodes:N0} nodes x {size} B, {Environment.ProcessorCount} cores, {RuntimeInfo()}");
         Run("child-empty");
         Run("child-dict", nodes, size);
-        foreach (var type in new[] { "FoldOver", "Snapshot" })
+        var types = (Environment.GetEnvironmentVariable("HOTZK_MEASURE_TYPES") ?? "FoldOver,Snapshot").Split(',');
+        var variants = (Environment.GetEnvironmentVariable("HOTZK_MEASURE_VARIANTS") ?? "children,plain").Split(',');
+        foreach (var variant in variants)
+        foreach (var type in types)
         {
             var d = Path.Combine(dir, type);
             if (Directory.Exists(d)) Directory.Delete(d, true);
-            Run("child-faster", nodes, size, d, type, "children");
-            Run("child-recover", nodes, size, d, type, "children");
+            Run("child-faster", nodes, size, d, type, variant);
+            Run("child-recover", nodes, size, d, type, variant);
             Directory.Delete(d, true);
         }
         return 0;
@@ -130,6 +133,7 @@ static class Program
         Directory = dir,
         CheckpointType = type,
         RetainCheckpoints = 2,
+        ThrottleCheckpointFlushDelayMs = int.Parse(Environment.GetEnvironmentVariable("HOTZK_MEASURE_THROTTLE") ?? "-1", CultureInfo.InvariantCulture),
     };
 
     private static int Faster(int nodes, int size, string dir, CheckpointType type, bool children)
@@ -165,6 +169,8 @@ static class Program
         Console.WriteLine($"FasterNodeStore [{type}]{(children ? " + managed children index" : "")}: {store.Count:N0} nodes, insert {nodes / sw.Elapsed.TotalSeconds:N0}/s, " +
             $"RSS {RssMiB():F0} MiB (log in memory {(tail - head) / 1048576.0:F0} MiB, on disk only {(head - begin) / 1048576.0:F0} MiB, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:F0} MiB)");
 
+        // The machine's own scheduling noise: a thread doing nothing but reading the clock.
+        Console.WriteLine($"  clock-only loop for 2 s (scheduler noise floor): max gap {ClockJitterMs(TimeSpan.FromSeconds(2)):F2} ms");
         // Writer latency without a checkpoint, for comparison, then during one.
         var rnd = new Random(3);
         var baseline = WriterLoop(store, ref zxid, rnd, nodes, payload, key, TimeSpan.FromSeconds(2), checkpoint: false, out _);
@@ -175,16 +181,18 @@ static class Program
         Console.WriteLine($"  writer during checkpoint:  {during}");
         // A second checkpoint right after: incremental for FoldOver.
         var during2 = WriterLoop(store, ref zxid, rnd, nodes, payload, key, TimeSpan.FromMinutes(5), checkpoint: true, out var info2);
-        Console.WriteLine($"  2nd checkpoint: FASTER duration {info2!.Duration.TotalMilliseconds:F0} ms, files {info2.Bytes / 1048576.0:F0} MiB; writer: {during2}");
+        Console.WriteLine($"  2nd checkpoint: FASTER duration {info2!.Duration.TotalMilliseconds:F0} ms, BeginCheckpoint pause {info2.BeginPause.TotalMilliseconds:F2} ms, files {info2.Bytes / 1048576.0:F0} MiB; writer: {during2}");
         File.WriteAllText(Path.Combine(dir, "expected.txt"), $"{info2.Zxid} {info2.NodeCount}");
         GC.KeepAlive(childIndex);
         return 0;
     }
 
-    private sealed record Latency(long Ops, TimeSpan Elapsed, double P50us, double P99us, double P999us, double MaxMs, string MaxPhase)
+    private sealed record Latency(long Ops, TimeSpan Elapsed, double P50us, double P99us, double P999us, double MaxMs, string MaxPhase,
+        double GcPauseMs, int Gen2)
     {
         public override string ToString() =>
-            $"{Ops:N0} upserts in {Elapsed.TotalMilliseconds:F0} ms ({Ops / Elapsed.TotalSeconds:N0}/s), p50 {P50us:F1} us, p99 {P99us:F1} us, p99.9 {P999us:F1} us, max {MaxMs:F2} ms (phase {MaxPhase})";
+            $"{Ops:N0} upserts in {Elapsed.TotalMilliseconds:F0} ms ({Ops / Elapsed.TotalSeconds:N0}/s), p50 {P50us:F1} us, p99 {P99us:F1} us, " +
+            $"p99.9 {P999us:F1} us, max {MaxMs:F2} ms (phase {MaxPhase}); GC pauses {GcPauseMs:F0} ms total, {Gen2} gen2";
     }
 
     /// <summary>
@@ -198,6 +206,8 @@ static class Program
         info = null;
         var lat = new List<long>(1 << 20);
         var meta = new NodeMeta { AclRef = 1 };
+        var gcPause0 = GC.GetTotalPauseDuration();
+        int gen2 = GC.CollectionCount(2);
         var sw = Stopwatch.StartNew();
         if (checkpoint && !store.BeginCheckpoint(zxid)) throw new InvalidOperationException("checkpoint refused");
         long maxTicks = 0;
@@ -226,7 +236,21 @@ static class Program
         sw.Stop();
         lat.Sort();
         double Us(double q) => lat.Count == 0 ? 0 : lat[Math.Min(lat.Count - 1, (int)(q * lat.Count))] * 1e6 / Stopwatch.Frequency;
-        return new Latency(lat.Count, sw.Elapsed, Us(0.5), Us(0.99), Us(0.999), maxTicks * 1e3 / Stopwatch.Frequency, maxPhase);
+        return new Latency(lat.Count, sw.Elapsed, Us(0.5), Us(0.99), Us(0.999), maxTicks * 1e3 / Stopwatch.Frequency, maxPhase,
+            (GC.GetTotalPauseDuration() - gcPause0).TotalMilliseconds, GC.CollectionCount(2) - gen2);
+    }
+
+    private static double ClockJitterMs(TimeSpan duration)
+    {
+        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long last = Stopwatch.GetTimestamp(), max = 0;
+        while (last < end)
+        {
+            long now = Stopwatch.GetTimestamp();
+            max = Math.Max(max, now - last);
+            last = now;
+        }
+        return max * 1e3 / Stopwatch.Frequency;
     }
 
     private static int Recover(string dir, CheckpointType type, bool children)

@@ -132,7 +132,8 @@ internal sealed class CheckpointCatalog
         var valid = List(verify: false, rejected: null);
         var keepSet = new HashSet<Guid>(valid.Take(keep).Select(e => e.Token));
         if (protect is { } p) keepSet.Add(p);
-        // Anything without a manifest older than the newest kept one is an abandoned checkpoint.
+        // Everything else goes, including folders without a manifest: checkpoints run one at a
+        // time and this runs after the current one was sealed, so those were abandoned by a crash.
         var deleted = new List<Guid>();
         foreach (var baseDir in new[] { LogBase, IndexBase })
         {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace HotZk.Integration.Tests;
 
@@ -36,23 +34,7 @@ public sealed class ApacheZkProcess : IDisposable
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         var zk = new ApacheZkProcess(p, port);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (p.HasExited) throw new InvalidOperationException($"Apache ZooKeeper exited with {p.ExitCode}");
-            try
-            {
-                using var c = new TcpClient();
-                await c.ConnectAsync(IPAddress.Loopback, port);
-                var s = c.GetStream();
-                await s.WriteAsync("ruok"u8.ToArray());
-                var buf = new byte[4];
-                if (await s.ReadAsync(buf) == 4) return zk;
-            }
-            catch (SocketException) { }
-            catch (IOException) { }
-            await Task.Delay(200);
-        }
+        if (await ServerProcess.WaitForRuokAsync(p, port, TimeSpan.FromSeconds(60))) return zk;
         zk.Dispose();
         throw new TimeoutException("Apache ZooKeeper did not start");
     }

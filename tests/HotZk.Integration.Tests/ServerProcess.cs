@@ -48,10 +48,18 @@ public sealed class ServerProcess : IDisposable
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();
         var sp = new ServerProcess(p, port);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        if (await WaitForRuokAsync(p, port, TimeSpan.FromSeconds(30))) return sp;
+        sp.Kill();
+        throw new TimeoutException("hotzk-server did not start within 30 s");
+    }
+
+    /// <summary>Polls <c>ruok</c> on the port until the process answers (true), exits or the time runs out (false).</summary>
+    public static async Task<bool> WaitForRuokAsync(Process p, int port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (p.HasExited) throw new InvalidOperationException($"hotzk-server exited with {p.ExitCode}");
+            if (p.HasExited) throw new InvalidOperationException($"server process exited with {p.ExitCode}");
             try
             {
                 using var c = new TcpClient();
@@ -59,15 +67,13 @@ public sealed class ServerProcess : IDisposable
                 var s = c.GetStream();
                 await s.WriteAsync("ruok"u8.ToArray());
                 var buf = new byte[4];
-                int n = await s.ReadAsync(buf);
-                if (n == 4) return sp;
+                if (await s.ReadAsync(buf) == 4) return true;
             }
             catch (SocketException) { }
             catch (IOException) { }
             await Task.Delay(100);
         }
-        sp.Kill();
-        throw new TimeoutException("hotzk-server did not start within 30 s");
+        return false;
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flush.</summary>

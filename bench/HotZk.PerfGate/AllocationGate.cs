@@ -17,6 +17,24 @@ public sealed class AllocationBaseline
 
     public SortedDictionary<string, long> Benchmarks { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Optional per-benchmark noise budgets (bytes per measurement), keyed by full-name prefix; the longest
+    /// matching prefix wins, otherwise the gate's default. For benchmarks with threads of their own.
+    /// </summary>
+    public SortedDictionary<string, long>? NoiseBytes { get; set; }
+
+    /// <summary>The noise budget for <paramref name="name"/>.</summary>
+    public long NoiseBudget(string name, long defaultBytes)
+    {
+        if (NoiseBytes is null) return defaultBytes;
+        string? best = null;
+        foreach (var prefix in NoiseBytes.Keys)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && (best is null || prefix.Length > best.Length)) best = prefix;
+        }
+        return best is null ? defaultBytes : NoiseBytes[best];
+    }
+
     internal static readonly JsonSerializerOptions Options = new()
     {
         PropertyNameCaseInsensitive = true,
@@ -134,7 +152,7 @@ public static class AllocationGate
         foreach (var (name, m) in measured.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             bool known = baseline.Benchmarks.TryGetValue(name, out long expected);
-            long allowance = Allowance(m.TotalOperations, noiseBytes);
+            long allowance = Allowance(m.TotalOperations, baseline.NoiseBudget(name, noiseBytes));
             if (m.BytesPerOp is not { } a)
             {
                 rows.Add(new AllocationRow(name, known ? expected : null, null, AllocationVerdict.NoData, Fails: true));
@@ -165,9 +183,10 @@ public static class AllocationGate
     }
 
     /// <summary>A baseline holding exactly the measured figures (for <c>--write-baseline</c>).</summary>
-    public static AllocationBaseline ToBaseline(IReadOnlyDictionary<string, Measurement> measured, string? comment, string? source)
+    public static AllocationBaseline ToBaseline(IReadOnlyDictionary<string, Measurement> measured, string? comment, string? source,
+        SortedDictionary<string, long>? noiseBytes = null)
     {
-        var b = new AllocationBaseline { Comment = comment, Source = source };
+        var b = new AllocationBaseline { Comment = comment, Source = source, NoiseBytes = noiseBytes };
         foreach (var (name, m) in measured)
         {
             if (m.BytesPerOp is { } v) b.Benchmarks[name] = v;

@@ -82,7 +82,7 @@ public static class Program
         if (write)
         {
             string source = opts.Optional("--source") ?? baseline.Source ?? DescribeHost(reports);
-            var updated = AllocationGate.ToBaseline(measured, baseline.Comment, source);
+            var updated = AllocationGate.ToBaseline(measured, baseline.Comment, source, baseline.NoiseBytes);
             File.WriteAllText(baselinePath, updated.ToJson());
             output.WriteLine($"wrote {updated.Benchmarks.Count} figures to {baselinePath}");
             return 0;

@@ -93,6 +93,11 @@ public class AllocationGateTests
         // Over more operations than the noise bytes the allowance is 0: one byte fails.
         Assert.False(AllocationGate.Compare(new Dictionary<string, Measurement> { ["A.B.Slow"] = new(800_056, 6), ["A.B.Fast"] = new(1, 65_537) }, baseline).Passed);
         Assert.Equal(0, AllocationGate.Allowance(65_537, AllocationGate.DefaultNoiseBytes));
+        // A per-prefix budget for benchmarks with threads of their own.
+        baseline.NoiseBytes = new() { ["A.B.F"] = 1_000_000, ["A.B.Fa"] = 65_537 * 3 };
+        Assert.True(AllocationGate.Compare(new Dictionary<string, Measurement> { ["A.B.Slow"] = new(800_056, 6), ["A.B.Fast"] = new(3, 65_537) }, baseline).Passed);
+        Assert.False(AllocationGate.Compare(new Dictionary<string, Measurement> { ["A.B.Slow"] = new(800_056, 6), ["A.B.Fast"] = new(4, 65_537) }, baseline).Passed);
+        baseline.NoiseBytes = null;
         // Below the baseline but within the noise is not reported as an improvement.
         var within = AllocationGate.Compare(new Dictionary<string, Measurement> { ["A.B.Slow"] = new(800_000, 6), ["A.B.Fast"] = new(0, 5_000_000) }, baseline);
         Assert.All(within.Rows, r => Assert.Equal(AllocationVerdict.Ok, r.Verdict));

@@ -16,7 +16,12 @@ namespace HotZk.Benchmarks.Engine;
 /// so this is the CPU and allocation cost of the server per request. A batch of 64 requests is
 /// submitted per invoke (pipelined, like one busy session) and the invoke ends when all 64 are answered.
 /// </summary>
+/// <remarks>
+/// Iterations of 400 ms (also in --quick): the engine thread and its timers add tens of KB of their own
+/// to a measurement window, and the more operations it spans the less that is per op.
+/// </remarks>
 [MemoryDiagnoser]
+[IterationTime(400)]
 public class RequestPathBenchmarks
 {
     private const int Batch = 64;

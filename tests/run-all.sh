@@ -6,6 +6,7 @@
 #   3. tests/interop/run.py                    (kazoo, Java+Curator, zkCli/cli_mt/4lw, differential
 #                                               HotZk-vs-ZooKeeper; target from HOTZK_INTEROP_TARGETS,
 #                                               default: hotzk when ./hotzk exists, else zk)
+#   4. bench/run-perf-gate.sh                  (allocation perf gate vs perf-baselines/allocations.json)
 #
 # Every step runs even if an earlier one failed; a failing step is never masked: it adds to the
 # failure count. The last line printed is exactly "N passed, M failed" (", K skipped" appended when
@@ -127,6 +128,23 @@ else
             fail_step "interop: exit code $rc with no failed test reported"
         fi
         echo "== interop: $summary ($((SECONDS - t0))s)"
+    fi
+fi
+
+# ------------------------------------------------------------------ 4. perf gate (allocations)
+# Allocated bytes per op of every BenchmarkDotNet suite (quick, in-process) against
+# perf-baselines/allocations.json: deterministic, so it gates every run. Counted as one check.
+if [[ "${HOTZK_TEST_SKIP_PERFGATE:-0}" != 1 ]]; then
+    echo "== perf gate: bench/run-perf-gate.sh (log: $LOGDIR/perf-gate.log)"
+    t0=$SECONDS
+    rc=0
+    run_step "$LOGDIR/perf-gate.log" env ARTIFACTS="$LOGDIR/perf-gate" bash "$ROOT/bench/run-perf-gate.sh" || rc=$?
+    grep -E 'REGRESSION|regress|FAIL|lower the baseline|perf gate took' "$LOGDIR/perf-gate.log" | head -30 | sed 's/^/   /'
+    if [[ $rc -eq 0 ]]; then
+        PASSED=$((PASSED + 1))
+        echo "PASS perf-gate/allocations ($((SECONDS - t0))s)"
+    else
+        fail_step "perf-gate/allocations: exit $rc (see $LOGDIR/perf-gate.log)"
     fi
 fi
 

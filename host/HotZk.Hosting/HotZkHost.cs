@@ -63,6 +63,7 @@ public sealed class HotZkHost : IAsyncDisposable
             ServerId = _config.ServerId ?? 1,
             ExtendedTypesEnabled = _config.ExtendedTypesEnabled,
             SkipAcl = _config.SkipAcl,
+            EnforceQuota = _config.EnforceQuota,
             SuperDigest = _config.SuperDigest,
             ReconfigEnabled = _config.ReconfigEnabled,
             ContainerCheckIntervalMs = _config.ContainerCheckIntervalMs,

@@ -128,6 +128,7 @@ public static class ApacheImporter
             };
             tree.LoadNode(path, node);
         }
+        tree.RebuildQuotaIndex();
         return tree;
     }
 }

@@ -17,6 +17,8 @@ public sealed class EngineOptions
     public bool SkipAcl { get; init; }
     /// <summary><c>super:&lt;base64&gt;</c> digest that grants super rights, or null.</summary>
     public string? SuperDigest { get; init; }
+    /// <summary>Reject creates/setData beyond a quota's hard limits with QUOTAEXCEEDED.</summary>
+    public bool EnforceQuota { get; init; }
     /// <summary>Whether reconfig is enabled.</summary>
     public bool ReconfigEnabled { get; init; }
     /// <summary>Container/TTL reaper interval (ms).</summary>

@@ -226,6 +226,7 @@ public sealed class PrepProcessor
                     ValidatePath(req.Path);
                     var rec = Lookup(req.Path, local) ?? throw new PrepException(ErrorCode.NoNode);
                     CheckAcl(rec.Acl, Perms.Write, auth);
+                    CheckQuota(req.Path, 0, (req.Data?.Length ?? 0) - (_tree.GetNode(req.Path)?.Data?.Length ?? 0));
                     int newVersion = CheckAndIncVersion(rec.Version, req.Version);
                     txn.Path = req.Path;
                     txn.Data = req.Data;
@@ -311,6 +312,7 @@ public sealed class PrepProcessor
         if (Lookup(path, local) is not null) throw new PrepException(ErrorCode.NodeExists);
         if (EphemeralTypes.KindOf(parent.EphemeralOwner, _options.ExtendedTypesEnabled) == NodeKind.Ephemeral)
             throw new PrepException(ErrorCode.NoChildrenForEphemerals);
+        CheckQuota(path, 1, req.Data?.Length ?? 0);
 
         int newCversion = parentCversion + 1;
         long owner;
@@ -384,6 +386,17 @@ public sealed class PrepProcessor
     private void CheckAcl(Acl[] acl, Perms perm, AuthInfo? auth)
     {
         if (!AclChecker.Check(acl, perm, auth, _options.SkipAcl)) throw new PrepException(ErrorCode.NoAuth);
+    }
+
+    /// <summary>enforceQuota: the covering quota's hard limits (countHardLimit, byteHardLimit) must hold after the change.</summary>
+    private void CheckQuota(string path, long countDiff, long bytesDiff)
+    {
+        if (!_options.EnforceQuota) return;
+        string? q = _tree.MaxPrefixWithQuota(path);
+        if (q is null) return;
+        var (stats, limits) = _tree.QuotaOf(q);
+        if (limits.CountHardLimit > -1 && Math.Max(0, stats.Count) + countDiff > limits.CountHardLimit) throw new PrepException(ErrorCode.QuotaExceeded);
+        if (limits.ByteHardLimit > -1 && Math.Max(0, stats.Bytes) + bytesDiff > limits.ByteHardLimit) throw new PrepException(ErrorCode.QuotaExceeded);
     }
 
     private static int CheckAndIncVersion(int current, int expected)

@@ -23,6 +23,7 @@ public sealed class DataTree
     private readonly HashSet<string> _containers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ttls = new(StringComparer.Ordinal);
     private List<(string Path, EventType Type, long Zxid, Acl[] Acl, bool Children)>? _deferred;
+    private readonly HashSet<string> _quotaPaths = new(StringComparer.Ordinal);
 
     /// <summary>Creates a tree holding the built-in nodes.</summary>
     public DataTree(bool extendedTypesEnabled = false)
@@ -261,6 +262,7 @@ public sealed class DataTree
         }
         _nodes[path] = node;
         ApproximateDataSize += path.Length + (data?.Length ?? 0);
+        OnQuotaCreate(path, parentPath, name, data);
 
         switch (EphemeralTypes.KindOf(ephemeralOwner, ExtendedTypesEnabled))
         {
@@ -301,6 +303,7 @@ public sealed class DataTree
         _nodes.Remove(path);
         Acls.Release(node.AclRef);
         ApproximateDataSize -= path.Length + (node.Data?.Length ?? 0);
+        OnQuotaDelete(path, parentPath, node.Data);
 
         switch (EphemeralTypes.KindOf(node.EphemeralOwner, ExtendedTypesEnabled))
         {
@@ -339,6 +342,7 @@ public sealed class DataTree
         var node = GetNode(path);
         if (node is null) return ErrorCode.NoNode;
         ApproximateDataSize += (data?.Length ?? 0) - (node.Data?.Length ?? 0);
+        UpdateQuota(path, 0, (data?.Length ?? 0) - (node.Data?.Length ?? 0));
         node.Data = data;
         node.Version = version;
         node.Mzxid = zxid;
@@ -385,6 +389,102 @@ public sealed class DataTree
     {
         if (_deferred is not null) _deferred.Add((parent, EventType.NodeChildrenChanged, zxid, acl, true));
         else Watches.TriggerChildren(parent, zxid, acl);
+    }
+
+    /// <summary>Paths that carry a quota (a <c>zookeeper_limits</c> node exists for them).</summary>
+    public IReadOnlyCollection<string> QuotaPaths => _quotaPaths;
+
+    /// <summary>The deepest path with a quota that covers <paramref name="path"/>, or null.</summary>
+    public string? MaxPrefixWithQuota(string path)
+    {
+        if (_quotaPaths.Count == 0 || path.StartsWith(ZookeeperPath + "/", StringComparison.Ordinal) || path == ZookeeperPath) return null;
+        string p = path;
+        while (p.Length > 0)
+        {
+            if (_quotaPaths.Contains(p)) return p;
+            if (p == "/") break;
+            p = PathValidator.Parent(p);
+        }
+        return null;
+    }
+
+    /// <summary>Current stats and limits of a quota path (stats from its stats node, limits from its limits node).</summary>
+    public (QuotaStats Stats, QuotaStats Limits) QuotaOf(string quotaPath) =>
+        (QuotaStats.Parse(GetNode(QuotaStats.StatPath(quotaPath))?.Data), QuotaStats.Parse(GetNode(QuotaStats.LimitPath(quotaPath))?.Data));
+
+    private void OnQuotaCreate(string path, string parentPath, string name, byte[]? data)
+    {
+        if (parentPath.StartsWith(QuotaPath + "/", StringComparison.Ordinal))
+        {
+            string quotaPath = parentPath[QuotaPath.Length..];
+            if (name == QuotaStats.LimitNode) _quotaPaths.Add(quotaPath);
+            else if (name == QuotaStats.StatNode) RecountQuota(quotaPath);
+            return;
+        }
+        UpdateQuota(path, 1, data?.Length ?? 0);
+    }
+
+    private void OnQuotaDelete(string path, string parentPath, byte[]? data)
+    {
+        if (parentPath.StartsWith(QuotaPath + "/", StringComparison.Ordinal))
+        {
+            if (PathValidator.Name(path) == QuotaStats.LimitNode) _quotaPaths.Remove(parentPath[QuotaPath.Length..]);
+            return;
+        }
+        UpdateQuota(path, -1, -(data?.Length ?? 0));
+    }
+
+    /// <summary>Keeps <c>zookeeper_stats</c> of the covering quota current (data only; its version does not move, as in ZooKeeper).</summary>
+    private void UpdateQuota(string path, long countDiff, long bytesDiff)
+    {
+        string? q = MaxPrefixWithQuota(path);
+        if (q is null) return;
+        var stat = GetNode(QuotaStats.StatPath(q));
+        if (stat is null) return;
+        var cur = QuotaStats.Parse(stat.Data);
+        var next = new QuotaStats(Math.Max(0, cur.Count) + countDiff, Math.Max(0, cur.Bytes) + bytesDiff);
+        byte[] bytes = next.ToStatsBytes();
+        ApproximateDataSize += bytes.Length - (stat.Data?.Length ?? 0);
+        stat.Data = bytes;
+    }
+
+    /// <summary>Counts a quota'd subtree (the node itself included) into its stats node.</summary>
+    private void RecountQuota(string quotaPath)
+    {
+        var stat = GetNode(QuotaStats.StatPath(quotaPath));
+        if (stat is null) return;
+        long count = 0, bytes = 0;
+        if (GetNode(quotaPath) is { } root)
+        {
+            var stack = new Stack<(string, DataNode)>();
+            stack.Push((quotaPath, root));
+            while (stack.Count > 0)
+            {
+                var (p, n) = stack.Pop();
+                count++;
+                bytes += n.Data?.Length ?? 0;
+                string prefix = p == "/" ? "/" : p + "/";
+                foreach (var c in n.Children)
+                {
+                    if (_nodes.TryGetValue(prefix + c, out var cn)) stack.Push((prefix + c, cn));
+                }
+            }
+        }
+        byte[] data = new QuotaStats(count, bytes).ToStatsBytes();
+        ApproximateDataSize += data.Length - (stat.Data?.Length ?? 0);
+        stat.Data = data;
+    }
+
+    /// <summary>Re-derives the quota path set after a snapshot load.</summary>
+    public void RebuildQuotaIndex()
+    {
+        _quotaPaths.Clear();
+        string prefix = QuotaPath + "/";
+        foreach (var p in _nodes.Keys)
+        {
+            if (p.StartsWith(prefix, StringComparison.Ordinal) && PathValidator.Name(p) == QuotaStats.LimitNode)
+                _quotaPaths.Add(PathValidator.Parent(p)[QuotaPath.Length..]);
+        }
     }
 
     /// <summary>Paths whose parent does not exist (must be none after recovery).</summary>

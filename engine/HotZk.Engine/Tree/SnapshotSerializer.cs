@@ -78,6 +78,7 @@ public static class SnapshotSerializer
             tree.Acls.AddRef(node.AclRef);
             tree.LoadNode(path, node);
         }
+        tree.RebuildQuotaIndex();
         tree.LastProcessedZxid = zxid;
         return (tree, zxid, sessions);
     }

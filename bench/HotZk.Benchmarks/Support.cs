@@ -116,6 +116,8 @@ public sealed class RecordingConnection : IClientConnection
         LastError = request.Err;
         ReplyEncoder.Encode(_out, request);
         _out.Clear();
+        // As the real connection does: once encoded, the pooled request goes back.
+        RequestPool.Return(request);
         if (Interlocked.Increment(ref _replies) == Volatile.Read(ref _expected)) _batchDone.Set();
     }
 

@@ -210,7 +210,11 @@ public sealed class ClientConnection : IClientConnection
 
     private void HandleFrame(ReadOnlySpan<byte> frame)
     {
-        var r = new Request { Connection = this, Session = _session, SessionId = SessionId, StartTicks = Stopwatch.GetTimestamp() };
+        var r = RequestPool.Rent();
+        r.Connection = this;
+        r.Session = _session;
+        r.SessionId = SessionId;
+        r.StartTicks = Stopwatch.GetTimestamp();
         var status = RequestDecoder.Decode(frame, r, _server.Options.JuteMaxBuffer);
         LastOp = r.Op;
         LastCxid = r.Xid;
@@ -301,11 +305,15 @@ public sealed class ClientConnection : IClientConnection
         LastResponseTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         lock (_outLock)
         {
-            if (_closing) return;
-            ReplyEncoder.Encode(_out, r);
-            Sent++;
-            StartSendIfNeeded();
+            if (!_closing)
+            {
+                ReplyEncoder.Encode(_out, r);
+                Sent++;
+                StartSendIfNeeded();
+            }
         }
+        // The reply is encoded: the request is done everywhere.
+        RequestPool.Return(r);
     }
 
     /// <inheritdoc />

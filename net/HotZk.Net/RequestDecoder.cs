@@ -80,9 +80,12 @@ public static class RequestDecoder
             case OpCode.GetChildren:
             case OpCode.GetChildren2:
                 {
-                    var p = PathWatchRequest.Read(ref reader);
-                    r.Path = p.Path;
-                    r.Watch = p.Watch;
+                    // Hot read path: without a watch the path stays UTF-8 in the pooled request (no string).
+                    if (!reader.ReadUtf8(out var path)) return DecodeStatus.Malformed;
+                    bool watch = reader.ReadBool();
+                    r.Watch = watch;
+                    if (watch) r.Path = System.Text.Encoding.UTF8.GetString(path);
+                    else r.SetPathUtf8(path);
                     return DecodeStatus.Ok;
                 }
             case OpCode.SetData:

@@ -66,7 +66,11 @@ public class RequestPathBenchmarks
         _conn.Expect(count);
         for (int i = 0; i < count; i++)
         {
-            var r = new Request { Connection = _conn, Session = _session, SessionId = _session.Id, StartTicks = Stopwatch.GetTimestamp() };
+            var r = RequestPool.Rent();
+            r.Connection = _conn;
+            r.Session = _session;
+            r.SessionId = _session.Id;
+            r.StartTicks = Stopwatch.GetTimestamp();
             if (RequestDecoder.Decode(frame, r, MaxField) != DecodeStatus.Ok) throw new InvalidOperationException("decode failed");
             _engine.Submit(r);
         }

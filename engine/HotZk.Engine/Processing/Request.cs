@@ -73,6 +73,61 @@ public sealed class Request
     /// <summary>Arrival timestamp (Stopwatch ticks) for latency stats.</summary>
     public long StartTicks;
 
+    private byte[]? _pathUtf8;
+    private int _pathUtf8Length = -1;
+
+    /// <summary>True when the path of a read was kept as UTF-8 (no string was made for it).</summary>
+    public bool HasUtf8Path => _pathUtf8Length >= 0;
+
+    /// <summary>The UTF-8 path of a read (valid when <see cref="HasUtf8Path"/>).</summary>
+    public ReadOnlySpan<byte> PathUtf8 => _pathUtf8Length < 0 ? default : _pathUtf8.AsSpan(0, _pathUtf8Length);
+
+    /// <summary>Keeps the path as UTF-8 in a buffer the pooled request owns (reads that set no watch).</summary>
+    public void SetPathUtf8(ReadOnlySpan<byte> utf8)
+    {
+        if (_pathUtf8 is null || _pathUtf8.Length < utf8.Length) _pathUtf8 = new byte[Math.Max(64, utf8.Length)];
+        utf8.CopyTo(_pathUtf8);
+        _pathUtf8Length = utf8.Length;
+        Path = "";
+    }
+
+    /// <summary>Clears every field so the object can serve another request (keeps its path buffer).</summary>
+    public void Reset()
+    {
+        Connection = null;
+        Session = null;
+        SessionId = 0;
+        Xid = 0;
+        Op = OpCode.Notification;
+        Path = "";
+        Data = null;
+        Acl = null;
+        Flags = 0;
+        Ttl = 0;
+        Version = -1;
+        Watch = false;
+        Mode = 0;
+        Ops = null;
+        SetWatches = null;
+        Malformed = false;
+        AuthScheme = null;
+        Err = ErrorCode.Ok;
+        ReplyZxid = 0;
+        Zxid = 0;
+        Stat = default;
+        ResultPath = null;
+        ResultData = null;
+        Children = null;
+        ResultAcl = null;
+        Count = 0;
+        Results = null;
+        ClientInfo = null;
+        Done = false;
+        StartTicks = 0;
+        _pathUtf8Length = -1;
+        if (_pathUtf8 is { Length: > 4096 }) _pathUtf8 = null;
+    }
+
     /// <summary>True for opcodes that change state (go through prep, log and apply).</summary>
     public bool IsWrite => IsWriteOp(Op);
 

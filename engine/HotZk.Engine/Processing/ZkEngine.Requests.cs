@@ -170,8 +170,10 @@ public sealed partial class ZkEngine
             if (head.Done)
             {
                 q.Dequeue();
+                // The reply hands a pooled request back: read what we need first.
+                var closing = head.Op == OpCode.CloseSession ? head.Connection : null;
                 Reply(head);
-                if (head.Op == OpCode.CloseSession) head.Connection?.Close("session closed");
+                closing?.Close("session closed");
             }
             else if (!head.IsWrite)
             {
@@ -223,8 +225,10 @@ public sealed partial class ZkEngine
                 r.Err = ErrorCode.AuthFailed;
                 break;
         }
-        r.Connection?.SendReply(r);
-        if (r.Err != ErrorCode.Ok) r.Connection?.Close("auth failed");
+        var conn = r.Connection;
+        bool failed = r.Err != ErrorCode.Ok;
+        conn?.SendReply(r);
+        if (failed) conn?.Close("auth failed");
     }
 
     private void ExecuteRead(Request r)
@@ -235,7 +239,7 @@ public sealed partial class ZkEngine
         {
             case OpCode.Exists:
                 {
-                    var node = Tree.GetNode(r.Path);
+                    var node = r.HasUtf8Path ? Tree.GetNode(r.PathUtf8) : Tree.GetNode(r.Path);
                     if (node is null)
                     {
                         if (r.Watch && r.Connection is not null) Tree.Watches.AddDataWatch(NormalizeRoot(r.Path), r.Connection);
@@ -249,7 +253,7 @@ public sealed partial class ZkEngine
                 }
             case OpCode.GetData:
                 {
-                    var node = Tree.GetNode(r.Path);
+                    var node = r.HasUtf8Path ? Tree.GetNode(r.PathUtf8) : Tree.GetNode(r.Path);
                     if (node is null) { r.Err = ErrorCode.NoNode; return; }
                     if (!AclChecker.Check(Tree.GetAcl(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
                     if (r.Watch && r.Connection is not null) Tree.Watches.AddDataWatch(NormalizeRoot(r.Path), r.Connection);
@@ -260,7 +264,7 @@ public sealed partial class ZkEngine
             case OpCode.GetChildren:
             case OpCode.GetChildren2:
                 {
-                    var node = Tree.GetNode(r.Path);
+                    var node = r.HasUtf8Path ? Tree.GetNode(r.PathUtf8) : Tree.GetNode(r.Path);
                     if (node is null) { r.Err = ErrorCode.NoNode; return; }
                     if (!AclChecker.Check(Tree.GetAcl(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
                     if (r.Watch && r.Connection is not null) Tree.Watches.AddChildWatch(NormalizeRoot(r.Path), r.Connection);

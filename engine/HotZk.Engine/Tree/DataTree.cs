@@ -25,9 +25,12 @@ public sealed class DataTree
     private List<(string Path, EventType Type, long Zxid, Acl[] Acl, bool Children)>? _deferred;
     private readonly HashSet<string> _quotaPaths = new(StringComparer.Ordinal);
 
+    private readonly Dictionary<string, DataNode>.AlternateLookup<ReadOnlySpan<char>> _byChars;
+
     /// <summary>Creates a tree holding the built-in nodes.</summary>
     public DataTree(bool extendedTypesEnabled = false)
     {
+        _byChars = _nodes.GetAlternateLookup<ReadOnlySpan<char>>();
         ExtendedTypesEnabled = extendedTypesEnabled;
         var root = new DataNode { Data = [], AclRef = AclCache.OpenAclRef };
         _nodes["/"] = root;
@@ -83,6 +86,15 @@ public sealed class DataTree
     {
         if (path.Length == 0) path = "/";
         return _nodes.TryGetValue(path, out var n) ? n : null;
+    }
+
+    /// <summary>Looks a node up by its UTF-8 path without making a string ("" aliases the root).</summary>
+    public DataNode? GetNode(ReadOnlySpan<byte> utf8Path)
+    {
+        if (utf8Path.Length == 0) return GetNode("/");
+        Span<char> chars = utf8Path.Length <= 512 ? stackalloc char[utf8Path.Length] : new char[utf8Path.Length];
+        int n = System.Text.Encoding.UTF8.GetChars(utf8Path, chars);
+        return _byChars.TryGetValue(chars[..n], out var node) ? node : null;
     }
 
     /// <summary>All nodes (snapshots, dumps).</summary>

@@ -105,20 +105,20 @@ public sealed class ClientSessionTests(ZkServerFixture zk)
         Assert.Equal(ErrorCode.SessionExpired, after.Code);
     }
 
-    [Fact]
+    [OwnServerFact]
     public async Task NegotiatedTimeoutIsClampedByTheServer()
     {
-        if (!zk.IsApache) return; // bounds depend on the server's tickTime; this fixture's Apache uses 1000 ms.
+        // Bounds depend on the server's tickTime: this fixture's own Apache server uses 1000 ms.
         await using var small = await ZkClient.ConnectAsync(zk.ConnectString, TimeSpan.FromMilliseconds(100));
         await using var big = await ZkClient.ConnectAsync(zk.ConnectString, TimeSpan.FromSeconds(600));
         Assert.Equal(2000, small.NegotiatedTimeoutMs);
         Assert.Equal(20000, big.NegotiatedTimeoutMs);
     }
 
-    [Fact]
+    [OwnServerFact]
     public async Task IdleSessionIsKeptAliveByPings()
     {
-        if (!zk.IsApache) return; // relies on the 2 s minimum session timeout of this fixture.
+        // Relies on the 2 s minimum session timeout of this fixture's own server.
         var states = new List<ZkState>();
         await using var c = await ZkClient.ConnectAsync(zk.ConnectString, TimeSpan.FromSeconds(2));
         c.StateChanged += s => { lock (states) states.Add(s); };

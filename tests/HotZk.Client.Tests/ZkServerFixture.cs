@@ -149,3 +149,16 @@ public sealed class ZkServerFixture : IAsyncLifetime
 
 [CollectionDefinition("zk")]
 public sealed class ZkCollection : ICollectionFixture<ZkServerFixture>;
+
+/// <summary>
+/// A test that depends on the settings of the fixture's own server (tickTime 1000 ms): skipped, with
+/// the reason shown, when the suite is pointed at an external server through HOTZK_TEST_CONNECT.
+/// </summary>
+public sealed class OwnServerFactAttribute : FactAttribute
+{
+    public OwnServerFactAttribute()
+    {
+        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("HOTZK_TEST_CONNECT")))
+            Skip = "depends on the fixture's own server settings (tickTime 1000 ms); HOTZK_TEST_CONNECT points elsewhere";
+    }
+}

@@ -7,6 +7,7 @@
 #                                               HotZk-vs-ZooKeeper; target from HOTZK_INTEROP_TARGETS,
 #                                               default: hotzk when ./hotzk exists, else zk)
 #   4. bench/run-perf-gate.sh                  (allocation perf gate vs perf-baselines/allocations.json)
+#      bench/run-throughput-gate.sh            (throughput ratio to a same-run calibration vs perf-baselines/throughput.json)
 #
 # Every step runs even if an earlier one failed; a failing step is never masked: it adds to the
 # failure count. The last line printed is exactly "N passed, M failed" (", K skipped" appended when
@@ -145,6 +146,17 @@ if [[ "${HOTZK_TEST_SKIP_PERFGATE:-0}" != 1 ]]; then
         echo "PASS perf-gate/allocations ($((SECONDS - t0))s)"
     else
         fail_step "perf-gate/allocations: exit $rc (see $LOGDIR/perf-gate.log)"
+    fi
+    # Throughput as a ratio to a null-server calibration measured in this run (perf-baselines/throughput.json).
+    t0=$SECONDS
+    rc=0
+    run_step "$LOGDIR/throughput-gate.log" bash "$ROOT/bench/run-throughput-gate.sh" || rc=$?
+    grep -E 'ops/s|Workload|-1k|gate:' "$LOGDIR/throughput-gate.log" | sed 's/^/   /'
+    if [[ $rc -eq 0 ]]; then
+        PASSED=$((PASSED + 1))
+        echo "PASS perf-gate/throughput ($((SECONDS - t0))s)"
+    else
+        fail_step "perf-gate/throughput: exit $rc (see $LOGDIR/throughput-gate.log)"
     fi
 fi
 

@@ -50,31 +50,14 @@ public static class RequestDecoder
             case OpCode.Create:
             case OpCode.Create2:
             case OpCode.CreateContainer:
-                {
-                    var c = CreateRequest.Read(ref reader);
-                    r.Path = c.Path;
-                    r.Data = c.Data;
-                    r.Acl = ToArray(c.Acl);
-                    r.Flags = (int)c.Flags;
-                    return DecodeStatus.Ok;
-                }
+                ReadCreate(ref reader, r);
+                return DecodeStatus.Ok;
             case OpCode.CreateTtl:
-                {
-                    var c = CreateTtlRequest.Read(ref reader);
-                    r.Path = c.Path;
-                    r.Data = c.Data;
-                    r.Acl = ToArray(c.Acl);
-                    r.Flags = (int)c.Flags;
-                    r.Ttl = c.Ttl;
-                    return DecodeStatus.Ok;
-                }
+                ReadCreateTtl(ref reader, r);
+                return DecodeStatus.Ok;
             case OpCode.Delete:
-                {
-                    var d = DeleteRequest.Read(ref reader);
-                    r.Path = d.Path;
-                    r.Version = d.Version;
-                    return DecodeStatus.Ok;
-                }
+                ReadDelete(ref reader, r);
+                return DecodeStatus.Ok;
             case OpCode.Exists:
             case OpCode.GetData:
             case OpCode.GetChildren:
@@ -89,13 +72,8 @@ public static class RequestDecoder
                     return DecodeStatus.Ok;
                 }
             case OpCode.SetData:
-                {
-                    var s = SetDataRequest.Read(ref reader);
-                    r.Path = s.Path;
-                    r.Data = s.Data;
-                    r.Version = s.Version;
-                    return DecodeStatus.Ok;
-                }
+                ReadSetData(ref reader, r);
+                return DecodeStatus.Ok;
             case OpCode.GetAcl:
             case OpCode.Sync:
             case OpCode.GetAllChildrenNumber:
@@ -196,33 +174,21 @@ public static class RequestDecoder
                 case OpCode.Create:
                 case OpCode.Create2:
                 case OpCode.CreateContainer:
-                    {
-                        if (read) return DecodeStatus.Malformed;
-                        var c = CreateRequest.Read(ref reader);
-                        op.Path = c.Path; op.Data = c.Data; op.Acl = ToArray(c.Acl); op.Flags = (int)c.Flags;
-                        break;
-                    }
+                    if (read) return DecodeStatus.Malformed;
+                    ReadCreate(ref reader, op);
+                    break;
                 case OpCode.CreateTtl:
-                    {
-                        if (read) return DecodeStatus.Malformed;
-                        var c = CreateTtlRequest.Read(ref reader);
-                        op.Path = c.Path; op.Data = c.Data; op.Acl = ToArray(c.Acl); op.Flags = (int)c.Flags; op.Ttl = c.Ttl;
-                        break;
-                    }
+                    if (read) return DecodeStatus.Malformed;
+                    ReadCreateTtl(ref reader, op);
+                    break;
                 case OpCode.Delete:
-                    {
-                        if (read) return DecodeStatus.Malformed;
-                        var d = DeleteRequest.Read(ref reader);
-                        op.Path = d.Path; op.Version = d.Version;
-                        break;
-                    }
+                    if (read) return DecodeStatus.Malformed;
+                    ReadDelete(ref reader, op);
+                    break;
                 case OpCode.SetData:
-                    {
-                        if (read) return DecodeStatus.Malformed;
-                        var s = SetDataRequest.Read(ref reader);
-                        op.Path = s.Path; op.Data = s.Data; op.Version = s.Version;
-                        break;
-                    }
+                    if (read) return DecodeStatus.Malformed;
+                    ReadSetData(ref reader, op);
+                    break;
                 case OpCode.Check:
                     {
                         if (read) return DecodeStatus.Malformed;
@@ -244,6 +210,41 @@ public static class RequestDecoder
         }
         r.Ops = ops;
         return DecodeStatus.Ok;
+    }
+
+    // One reader per record, shared by top-level requests and multi sub-ops.
+    private static void ReadCreate(ref JuteReader reader, Request r)
+    {
+        var c = CreateRequest.Read(ref reader);
+        r.Path = c.Path;
+        r.Data = c.Data;
+        r.Acl = ToArray(c.Acl);
+        r.Flags = (int)c.Flags;
+    }
+
+    private static void ReadCreateTtl(ref JuteReader reader, Request r)
+    {
+        var c = CreateTtlRequest.Read(ref reader);
+        r.Path = c.Path;
+        r.Data = c.Data;
+        r.Acl = ToArray(c.Acl);
+        r.Flags = (int)c.Flags;
+        r.Ttl = c.Ttl;
+    }
+
+    private static void ReadDelete(ref JuteReader reader, Request r)
+    {
+        var d = DeleteRequest.Read(ref reader);
+        r.Path = d.Path;
+        r.Version = d.Version;
+    }
+
+    private static void ReadSetData(ref JuteReader reader, Request r)
+    {
+        var s = SetDataRequest.Read(ref reader);
+        r.Path = s.Path;
+        r.Data = s.Data;
+        r.Version = s.Version;
     }
 
     private static Acl[]? ToArray(IReadOnlyList<Acl>? list)

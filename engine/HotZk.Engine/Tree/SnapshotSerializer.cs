@@ -40,7 +40,8 @@ public static class SnapshotSerializer
         var sessions = new List<(long, int)>(sessionCount);
         for (int i = 0; i < sessionCount; i++) sessions.Add((r.ReadLong(), r.ReadInt()));
 
-        var nodes = new List<(string Path, DataNode Node)>();
+        // Nodes come in capture order; bucket them by depth (computed once) so parents load first: O(n).
+        var byDepth = new List<List<(string Path, DataNode Node)>>();
         while (r.ReadByte() == 1)
         {
             string path = r.ReadStringNotNull();
@@ -58,7 +59,9 @@ public static class SnapshotSerializer
                 EphemeralOwner = r.ReadLong(),
                 Pzxid = r.ReadLong(),
             };
-            nodes.Add((path, node));
+            int depth = Depth(path);
+            while (byDepth.Count <= depth) byDepth.Add([]);
+            byDepth[depth].Add((path, node));
         }
 
         var tree = new DataTree(extendedTypesEnabled);
@@ -69,25 +72,20 @@ public static class SnapshotSerializer
             var acl = Acl.ReadList(ref r) ?? [];
             tree.Acls.AddWithRef(aclRef, acl);
         }
-        // Parents before children: the image is in capture order, not tree order.
-        nodes.Sort(static (a, b) => Depth(a.Path).CompareTo(Depth(b.Path)));
         // A fuzzy image may hold a node whose parent was deleted after the node was visited: it is
         // loaded unlinked and the log replay deletes it (the engine checks for leftovers).
-        foreach (var (path, node) in nodes)
+        foreach (var level in byDepth)
         {
-            tree.Acls.AddRef(node.AclRef);
-            tree.LoadNode(path, node);
+            foreach (var (path, node) in level)
+            {
+                tree.Acls.AddRef(node.AclRef);
+                tree.LoadNode(path, node);
+            }
         }
         tree.RebuildQuotaIndex();
         tree.LastProcessedZxid = zxid;
         return (tree, zxid, sessions);
     }
 
-    private static int Depth(string path)
-    {
-        if (path == "/") return 0;
-        int d = 0;
-        foreach (char c in path) if (c == '/') d++;
-        return d;
-    }
+    private static int Depth(string path) => path == "/" ? 0 : path.AsSpan().Count('/');
 }

@@ -491,7 +491,13 @@ public class InteropTests {
             check(init.await(10, TimeUnit.SECONDS), "cache initialized");
             cf.create().forPath(base + "/a", b("1"));
             cf.create().forPath(base + "/a/deep", b("2"));
+            // CuratorCache fetches a node's data after its create event; if the setData lands before that
+            // fetch, the cache sees mzxid already at the update and (correctly) reports no change. Wait for
+            // the creates to be cached so the update is observable on any server speed.
+            check(waitFor(() -> events.contains("C " + base + "/a") && events.contains("C " + base + "/a/deep"), 10000),
+                "creates cached: " + events);
             cf.setData().forPath(base + "/a", b("3"));
+            check(waitFor(() -> events.contains("U " + base + "/a 3"), 10000), "update seen: " + events);
             cf.delete().forPath(base + "/a/deep");
             List<String> expected = Arrays.asList("C " + base, "C " + base + "/a", "C " + base + "/a/deep",
                 "U " + base + "/a 3", "D " + base + "/a/deep");

@@ -26,22 +26,16 @@ public static class TxnSerializer
         {
             case OpCode.Create:
             case OpCode.Create2:
-                w.WriteString(txn.Path);
-                w.WriteBuffer(txn.Data);
-                HotZk.Common.Acl.WriteList(w, txn.Acl);
+                WriteCreateHead(w, txn);
                 w.WriteBool(txn.Ephemeral);
                 w.WriteInt(txn.ParentCversion);
                 break;
             case OpCode.CreateContainer:
-                w.WriteString(txn.Path);
-                w.WriteBuffer(txn.Data);
-                HotZk.Common.Acl.WriteList(w, txn.Acl);
+                WriteCreateHead(w, txn);
                 w.WriteInt(txn.ParentCversion);
                 break;
             case OpCode.CreateTtl:
-                w.WriteString(txn.Path);
-                w.WriteBuffer(txn.Data);
-                HotZk.Common.Acl.WriteList(w, txn.Acl);
+                WriteCreateHead(w, txn);
                 w.WriteInt(txn.ParentCversion);
                 w.WriteLong(txn.Ttl);
                 break;
@@ -95,6 +89,21 @@ public static class TxnSerializer
         }
     }
 
+    // CreateTxn, CreateContainerTxn and CreateTTLTxn all start with path, data, acl.
+    private static void WriteCreateHead(JuteWriter w, Txn txn)
+    {
+        w.WriteString(txn.Path);
+        w.WriteBuffer(txn.Data);
+        HotZk.Common.Acl.WriteList(w, txn.Acl);
+    }
+
+    private static void ReadCreateHead(ref JuteReader r, Txn txn)
+    {
+        txn.Path = r.ReadStringNotNull();
+        txn.Data = r.ReadBufferArray();
+        txn.Acl = HotZk.Common.Acl.ReadList(ref r);
+    }
+
     /// <summary>Serializes a txn into a new array.</summary>
     public static byte[] ToArray(Txn txn)
     {
@@ -125,23 +134,17 @@ public static class TxnSerializer
         {
             case OpCode.Create:
             case OpCode.Create2:
-                txn.Path = r.ReadStringNotNull();
-                txn.Data = r.ReadBufferArray();
-                txn.Acl = HotZk.Common.Acl.ReadList(ref r);
+                ReadCreateHead(ref r, txn);
                 txn.Ephemeral = r.ReadBool();
                 // CreateTxnV0 (very old logs) has no parentCVersion: -1 means "current + 1".
                 txn.ParentCversion = r.Remaining >= 4 ? r.ReadInt() : -1;
                 break;
             case OpCode.CreateContainer:
-                txn.Path = r.ReadStringNotNull();
-                txn.Data = r.ReadBufferArray();
-                txn.Acl = HotZk.Common.Acl.ReadList(ref r);
+                ReadCreateHead(ref r, txn);
                 txn.ParentCversion = r.ReadInt();
                 break;
             case OpCode.CreateTtl:
-                txn.Path = r.ReadStringNotNull();
-                txn.Data = r.ReadBufferArray();
-                txn.Acl = HotZk.Common.Acl.ReadList(ref r);
+                ReadCreateHead(ref r, txn);
                 txn.ParentCversion = r.ReadInt();
                 txn.Ttl = r.ReadLong();
                 break;

@@ -50,6 +50,8 @@ public sealed partial class ZkEngine
         _logSink($"INFO recovered to zxid 0x{Tree.LastProcessedZxid:x}: snapshot 0x{snapZxid:x} + {replayed} txns from the log; {Tree.NodeCount} nodes, {Sessions.Count} sessions");
     }
 
+    /// <summary>Makes <paramref name="tree"/> the served tree, with a fresh prep state and the READ filter on watch delivery.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(Tree), nameof(Prep))]
     private void InstallTree(DataTree tree)
     {
         Tree = tree;

@@ -48,10 +48,8 @@ public sealed partial class ZkEngine : ITxnLogListener, IDisposable
         _log = log;
         _snapshots = snapshots;
         _logSink = logSink ?? (_ => { });
-        Tree = new DataTree(options.ExtendedTypesEnabled);
-        Prep = new PrepProcessor(Tree, options);
         Sessions = new SessionTracker(options.TickTime, options.ServerId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        Tree.Watches.CanRead = (w, acl) => w is not IClientConnection c || AclChecker.Check(acl, Perms.Read, c.Auth, options.SkipAcl);
+        InstallTree(new DataTree(options.ExtendedTypesEnabled));
         _log.Listener = this;
         ResetSnapThreshold();
     }

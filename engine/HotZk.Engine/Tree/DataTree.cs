@@ -276,23 +276,7 @@ public sealed class DataTree
         ApproximateDataSize += path.Length + (data?.Length ?? 0);
         OnQuotaCreate(path, parentPath, name, data);
 
-        switch (EphemeralTypes.KindOf(ephemeralOwner, ExtendedTypesEnabled))
-        {
-            case NodeKind.Ephemeral:
-                if (!_ephemerals.TryGetValue(ephemeralOwner, out var set))
-                {
-                    set = new HashSet<string>(StringComparer.Ordinal);
-                    _ephemerals[ephemeralOwner] = set;
-                }
-                set.Add(path);
-                break;
-            case NodeKind.Container:
-                _containers.Add(path);
-                break;
-            case NodeKind.Ttl:
-                _ttls.Add(path);
-                break;
-        }
+        IndexKind(path, ephemeralOwner);
 
         stat = node.ToStat(ExtendedTypesEnabled);
         Trigger(path, EventType.NodeCreated, zxid, Acls.Get(node.AclRef));
@@ -317,22 +301,7 @@ public sealed class DataTree
         ApproximateDataSize -= path.Length + (node.Data?.Length ?? 0);
         OnQuotaDelete(path, parentPath, node.Data);
 
-        switch (EphemeralTypes.KindOf(node.EphemeralOwner, ExtendedTypesEnabled))
-        {
-            case NodeKind.Ephemeral:
-                if (_ephemerals.TryGetValue(node.EphemeralOwner, out var set))
-                {
-                    set.Remove(path);
-                    if (set.Count == 0) _ephemerals.Remove(node.EphemeralOwner);
-                }
-                break;
-            case NodeKind.Container:
-                _containers.Remove(path);
-                break;
-            case NodeKind.Ttl:
-                _ttls.Remove(path);
-                break;
-        }
+        UnindexKind(path, node.EphemeralOwner);
 
         Acl[] parentAcl = Acl.OpenAclUnsafe;
         if (_nodes.TryGetValue(parentPath, out var parent))
@@ -401,6 +370,49 @@ public sealed class DataTree
     {
         if (_deferred is not null) _deferred.Add((parent, EventType.NodeChildrenChanged, zxid, acl, true));
         else Watches.TriggerChildren(parent, zxid, acl);
+    }
+
+    /// <summary>Adds a node to the ephemeral/container/TTL index its owner value puts it in.</summary>
+    private void IndexKind(string path, long owner)
+    {
+        switch (EphemeralTypes.KindOf(owner, ExtendedTypesEnabled))
+        {
+            case NodeKind.Ephemeral:
+                if (!_ephemerals.TryGetValue(owner, out var set))
+                {
+                    set = new HashSet<string>(StringComparer.Ordinal);
+                    _ephemerals[owner] = set;
+                }
+                set.Add(path);
+                break;
+            case NodeKind.Container:
+                _containers.Add(path);
+                break;
+            case NodeKind.Ttl:
+                _ttls.Add(path);
+                break;
+        }
+    }
+
+    /// <summary>Removes a node from the index <see cref="IndexKind"/> put it in.</summary>
+    private void UnindexKind(string path, long owner)
+    {
+        switch (EphemeralTypes.KindOf(owner, ExtendedTypesEnabled))
+        {
+            case NodeKind.Ephemeral:
+                if (_ephemerals.TryGetValue(owner, out var set))
+                {
+                    set.Remove(path);
+                    if (set.Count == 0) _ephemerals.Remove(owner);
+                }
+                break;
+            case NodeKind.Container:
+                _containers.Remove(path);
+                break;
+            case NodeKind.Ttl:
+                _ttls.Remove(path);
+                break;
+        }
     }
 
     /// <summary>Paths that carry a quota (a <c>zookeeper_limits</c> node exists for them).</summary>
@@ -529,18 +541,6 @@ public sealed class DataTree
         string parentPath = PathValidator.Parent(path);
         if (_nodes.TryGetValue(parentPath, out var parent)) parent.AddChild(PathValidator.Name(path));
         ApproximateDataSize += path.Length + (node.Data?.Length ?? 0);
-        switch (EphemeralTypes.KindOf(node.EphemeralOwner, ExtendedTypesEnabled))
-        {
-            case NodeKind.Ephemeral:
-                if (!_ephemerals.TryGetValue(node.EphemeralOwner, out var set))
-                {
-                    set = new HashSet<string>(StringComparer.Ordinal);
-                    _ephemerals[node.EphemeralOwner] = set;
-                }
-                set.Add(path);
-                break;
-            case NodeKind.Container: _containers.Add(path); break;
-            case NodeKind.Ttl: _ttls.Add(path); break;
-        }
+        IndexKind(path, node.EphemeralOwner);
     }
 }

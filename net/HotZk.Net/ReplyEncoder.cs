@@ -67,7 +67,7 @@ public static class ReplyEncoder
                 r.Stat.Write(w);
                 break;
             case OpCode.GetData:
-                w.WriteBuffer(r.ResultData);
+                WriteResultData(w, r);
                 r.Stat.Write(w);
                 break;
             case OpCode.GetAcl:
@@ -144,7 +144,7 @@ public static class ReplyEncoder
                     res.Stat.Write(w);
                     break;
                 case OpCode.GetData:
-                    w.WriteBuffer(res.ResultData);
+                    WriteResultData(w, res);
                     res.Stat.Write(w);
                     break;
                 case OpCode.GetChildren:
@@ -155,6 +155,12 @@ public static class ReplyEncoder
         w.WriteInt(-1);
         w.WriteBool(true);
         w.WriteInt(-1);
+    }
+
+    private static void WriteResultData(JuteWriter w, Request r)
+    {
+        if (r.ResultDataIsNull) w.WriteInt(-1);
+        else w.WriteBuffer(r.ResultDataSpan);
     }
 
     private static void WriteStrings(JuteWriter w, List<string>? list)

@@ -23,7 +23,8 @@ public sealed class DataTreeTests
         Assert.NotNull(t.GetNode("/zookeeper"));
         Assert.NotNull(t.GetNode("/zookeeper/quota"));
         Assert.NotNull(t.GetNode("/zookeeper/config"));
-        Assert.Same(t.GetNode("/"), t.GetNode(""));
+        Assert.Equal(t.Find("/"), t.Find(""));
+        Assert.Equal(t.StatOf(t.GetNode("/")!), t.StatOf(t.GetNode("")!));
     }
 
     [Fact]

@@ -285,11 +285,21 @@ public sealed class PrepProcessorTests
         Assert.Equal("/q/s-0000000004", Do(T.CreateReq("/q/s-", 3, session: 0x9)).Path);
     }
 
+    /// <summary>Gives a node a stored cversion the way an image would (the tree's own API, no reflection).</summary>
+    private void SetStoredCversion(string path, int cversion)
+    {
+        var node = _tree.GetNode(path)!;
+        var meta = node.Meta;
+        meta.Cversion = cversion;
+        _tree.LoadNode(System.Text.Encoding.UTF8.GetBytes(path), meta, node.Data, node.Data is null);
+        Assert.Equal(cversion, _tree.GetNode(path)!.Cversion);
+    }
+
     [Fact]
     public void NegativeSequenceCounterKeepsTheMinusSignInsideTenCharacters()
     {
         Do(T.CreateReq("/q"));
-        _tree.GetNode("/q")!.Cversion = -5; // after 2^31 creations the int counter wraps negative
+        SetStoredCversion("/q", -5); // after 2^31 creations the int counter wraps negative
         var t = Prepare(T.CreateReq("/q/s-", 2));
         // Java String.format("%010d", -5) == "-000000005" (verified with OpenJDK 17).
         Assert.Equal("/q/s--000000005", t.Path);
@@ -299,7 +309,7 @@ public sealed class PrepProcessorTests
     public void MostNegativeSequenceCounterIsFormattedLikeJava()
     {
         Do(T.CreateReq("/q"));
-        _tree.GetNode("/q")!.Cversion = int.MinValue;
+        SetStoredCversion("/q", int.MinValue);
         Assert.Equal("/q/-2147483648", Prepare(T.CreateReq("/q/", 2)).Path);
     }
 

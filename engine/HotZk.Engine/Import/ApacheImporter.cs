@@ -127,8 +127,9 @@ public static class ApacheImporter
                 AclRef = tree.Acls.Add(acl),
             };
             tree.LoadNode(path, node);
+            tree.Acls.Release(node.AclRef); // LoadNode took its own reference
         }
-        tree.RebuildQuotaIndex();
+        tree.CompleteLoad();
         return tree;
     }
 }

@@ -117,19 +117,27 @@ public sealed class PrepProcessor
     {
         if (path.Length == 0) path = "/";
         if (_pending.TryGetValue(path, out var r)) return r.Exists ? r : null;
-        var node = _tree.GetNode(path);
-        if (node is null) return null;
+        int id = _tree.Find(path);
+        if (id < 0) return null;
+        ref readonly var m = ref _tree.MetaOf(id);
         return new ChangeRecord
         {
             Path = path,
             Exists = true,
-            Version = node.Version,
-            Cversion = node.Cversion,
-            Aversion = node.Aversion,
-            EphemeralOwner = node.EphemeralOwner,
-            ChildCount = node.ChildCount,
-            Acl = _tree.GetAcl(node),
+            Version = m.Version,
+            Cversion = m.Cversion,
+            Aversion = m.Aversion,
+            EphemeralOwner = m.EphemeralOwner,
+            ChildCount = _tree.ChildCountOf(id),
+            Acl = _tree.AclOf(id),
         };
+    }
+
+    private int CurrentDataLength(string path)
+    {
+        if (_tree.QuotaPaths.Count == 0) return 0; // only quota checks need it
+        int id = _tree.Find(path);
+        return id < 0 ? 0 : _tree.DataLengthOf(id);
     }
 
     private ChangeRecord? Lookup(string path, List<ChangeRecord> local)
@@ -226,7 +234,7 @@ public sealed class PrepProcessor
                     ValidatePath(req.Path);
                     var rec = Lookup(req.Path, local) ?? throw new PrepException(ErrorCode.NoNode);
                     CheckAcl(rec.Acl, Perms.Write, auth);
-                    CheckQuota(req.Path, 0, (req.Data?.Length ?? 0) - (_tree.GetNode(req.Path)?.Data?.Length ?? 0));
+                    CheckQuota(req.Path, 0, (req.Data?.Length ?? 0) - CurrentDataLength(req.Path));
                     int newVersion = CheckAndIncVersion(rec.Version, req.Version);
                     txn.Path = req.Path;
                     txn.Data = req.Data;

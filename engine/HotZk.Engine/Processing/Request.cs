@@ -56,8 +56,31 @@ public sealed class Request
     public Stat Stat;
     /// <summary>Created path, sync path.</summary>
     public string? ResultPath;
-    /// <summary>getData result.</summary>
-    public byte[]? ResultData;
+    /// <summary>getData result as an array (a copy; tests and tools). Setting it copies into the request's own buffer.</summary>
+    public byte[]? ResultData
+    {
+        get => _resultLength < 0 ? null : _result.AsSpan(0, _resultLength).ToArray();
+        set => SetResultData(value, value is null);
+    }
+
+    /// <summary>getData result bytes (valid until the request is reset).</summary>
+    public ReadOnlySpan<byte> ResultDataSpan => _resultLength <= 0 ? default : _result.AsSpan(0, _resultLength);
+
+    /// <summary>True when the getData result is null data (not merely empty).</summary>
+    public bool ResultDataIsNull => _resultLength < 0;
+
+    /// <summary>Copies a getData result into a buffer this (pooled) request keeps across uses.</summary>
+    public void SetResultData(ReadOnlySpan<byte> data, bool isNull)
+    {
+        if (isNull)
+        {
+            _resultLength = -1;
+            return;
+        }
+        if (_result is null || _result.Length < data.Length) _result = new byte[Math.Max(256, data.Length)];
+        data.CopyTo(_result);
+        _resultLength = data.Length;
+    }
     /// <summary>getChildren / getEphemerals result.</summary>
     public List<string>? Children;
     /// <summary>getACL result.</summary>
@@ -73,6 +96,8 @@ public sealed class Request
     /// <summary>Arrival timestamp (Stopwatch ticks) for latency stats.</summary>
     public long StartTicks;
 
+    private byte[]? _result;
+    private int _resultLength = -1;
     private byte[]? _pathUtf8;
     private int _pathUtf8Length = -1;
 
@@ -116,7 +141,8 @@ public sealed class Request
         Zxid = 0;
         Stat = default;
         ResultPath = null;
-        ResultData = null;
+        _resultLength = -1;
+        if (_result is { Length: > 64 * 1024 }) _result = null; // a pooled request does not hoard large values
         Children = null;
         ResultAcl = null;
         Count = 0;

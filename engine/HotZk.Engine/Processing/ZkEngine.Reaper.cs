@@ -14,8 +14,9 @@ public sealed partial class ZkEngine
         var candidates = new List<string>();
         foreach (var path in Tree.Containers)
         {
-            var n = Tree.GetNode(path);
-            if (n is null || n.ChildCount > 0) continue;
+            int id = Tree.Find(path);
+            if (id < 0 || Tree.ChildCountOf(id) > 0) continue;
+            ref readonly var n = ref Tree.MetaOf(id);
             bool used = n.Cversion > 0;
             bool neverUsedTooLong = _options.ContainerMaxNeverUsedIntervalMs > 0 && now - n.Mtime > _options.ContainerMaxNeverUsedIntervalMs;
             if (used || neverUsedTooLong) candidates.Add(path);
@@ -24,8 +25,9 @@ public sealed partial class ZkEngine
         {
             foreach (var path in Tree.Ttls)
             {
-                var n = Tree.GetNode(path);
-                if (n is null || n.ChildCount > 0) continue;
+                int id = Tree.Find(path);
+                if (id < 0 || Tree.ChildCountOf(id) > 0) continue;
+                ref readonly var n = ref Tree.MetaOf(id);
                 long ttl = EphemeralTypes.TtlOf(n.EphemeralOwner);
                 if (ttl != 0 && now - n.Mtime > ttl) candidates.Add(path);
             }

@@ -239,44 +239,47 @@ public sealed partial class ZkEngine
         {
             case OpCode.Exists:
                 {
-                    var node = r.HasUtf8Path ? Tree.GetNode(r.PathUtf8) : Tree.GetNode(r.Path);
-                    if (node is null)
+                    int node = r.HasUtf8Path ? Tree.Find(r.PathUtf8) : Tree.Find(r.Path);
+                    if (node < 0)
                     {
                         if (r.Watch && r.Connection is not null) Tree.Watches.AddDataWatch(NormalizeRoot(r.Path), r.Connection);
                         r.Err = ErrorCode.NoNode;
                         return;
                     }
-                    if (!AclChecker.Check(Tree.GetAcl(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
+                    if (!AclChecker.Check(Tree.AclOf(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
                     if (r.Watch && r.Connection is not null) Tree.Watches.AddDataWatch(NormalizeRoot(r.Path), r.Connection);
                     r.Stat = Tree.StatOf(node);
                     return;
                 }
             case OpCode.GetData:
                 {
-                    var node = r.HasUtf8Path ? Tree.GetNode(r.PathUtf8) : Tree.GetNode(r.Path);
-                    if (node is null) { r.Err = ErrorCode.NoNode; return; }
-                    if (!AclChecker.Check(Tree.GetAcl(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
+                    int node = r.HasUtf8Path ? Tree.Find(r.PathUtf8) : Tree.Find(r.Path);
+                    if (node < 0) { r.Err = ErrorCode.NoNode; return; }
+                    if (!AclChecker.Check(Tree.AclOf(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
                     if (r.Watch && r.Connection is not null) Tree.Watches.AddDataWatch(NormalizeRoot(r.Path), r.Connection);
-                    r.ResultData = node.Data;
+                    // The tree's bytes are off-heap and change with later writes: the reply gets its own copy.
+                    r.SetResultData(Tree.DataOf(node), Tree.DataIsNull(node));
                     r.Stat = Tree.StatOf(node);
                     return;
                 }
             case OpCode.GetChildren:
             case OpCode.GetChildren2:
                 {
-                    var node = r.HasUtf8Path ? Tree.GetNode(r.PathUtf8) : Tree.GetNode(r.Path);
-                    if (node is null) { r.Err = ErrorCode.NoNode; return; }
-                    if (!AclChecker.Check(Tree.GetAcl(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
+                    int node = r.HasUtf8Path ? Tree.Find(r.PathUtf8) : Tree.Find(r.Path);
+                    if (node < 0) { r.Err = ErrorCode.NoNode; return; }
+                    if (!AclChecker.Check(Tree.AclOf(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
                     if (r.Watch && r.Connection is not null) Tree.Watches.AddChildWatch(NormalizeRoot(r.Path), r.Connection);
-                    r.Children = [.. node.Children];
+                    var children = new List<string>(Tree.ChildCountOf(node));
+                    Tree.AddChildNames(node, children);
+                    r.Children = children;
                     r.Stat = Tree.StatOf(node);
                     return;
                 }
             case OpCode.GetAcl:
                 {
-                    var node = Tree.GetNode(r.Path);
-                    if (node is null) { r.Err = ErrorCode.NoNode; return; }
-                    var acl = Tree.GetAcl(node);
+                    int node = Tree.Find(r.Path);
+                    if (node < 0) { r.Err = ErrorCode.NoNode; return; }
+                    var acl = Tree.AclOf(node);
                     bool admin = AclChecker.Check(acl, Perms.Admin, auth, skip);
                     if (!admin && !AclChecker.Check(acl, Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
                     r.ResultAcl = admin ? acl : AclChecker.MaskDigests(acl);
@@ -285,9 +288,9 @@ public sealed partial class ZkEngine
                 }
             case OpCode.GetAllChildrenNumber:
                 {
-                    var node = Tree.GetNode(r.Path);
-                    if (node is null) { r.Err = ErrorCode.NoNode; return; }
-                    if (!AclChecker.Check(Tree.GetAcl(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
+                    int node = Tree.Find(r.Path);
+                    if (node < 0) { r.Err = ErrorCode.NoNode; return; }
+                    if (!AclChecker.Check(Tree.AclOf(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
                     r.Count = Tree.CountDescendants(r.Path);
                     return;
                 }
@@ -369,25 +372,25 @@ public sealed partial class ZkEngine
         long zxid = Tree.LastProcessedZxid;
         var watches = Tree.Watches;
         // Catch-up events obey the same READ filter as live ones (3.9.2+).
-        bool CanSee(DataNode n) => AclChecker.Check(Tree.GetAcl(n), Perms.Read, conn.Auth, _options.SkipAcl);
+        bool CanSee(int n) => AclChecker.Check(Tree.AclOf(n), Perms.Read, conn.Auth, _options.SkipAcl);
         foreach (var p in args.DataWatches)
         {
-            var n = Tree.GetNode(p);
-            if (n is null) conn.Process(EventType.NodeDeleted, p, zxid);
-            else if (n.Mzxid > rel) { if (CanSee(n)) conn.Process(EventType.NodeDataChanged, p, zxid); }
+            int n = Tree.Find(p);
+            if (n < 0) conn.Process(EventType.NodeDeleted, p, zxid);
+            else if (Tree.MetaOf(n).Mzxid > rel) { if (CanSee(n)) conn.Process(EventType.NodeDataChanged, p, zxid); }
             else watches.AddDataWatch(p, conn);
         }
         foreach (var p in args.ExistWatches)
         {
-            var n = Tree.GetNode(p);
-            if (n is not null) { if (CanSee(n)) conn.Process(EventType.NodeCreated, p, zxid); }
+            int n = Tree.Find(p);
+            if (n >= 0) { if (CanSee(n)) conn.Process(EventType.NodeCreated, p, zxid); }
             else watches.AddDataWatch(p, conn);
         }
         foreach (var p in args.ChildWatches)
         {
-            var n = Tree.GetNode(p);
-            if (n is null) conn.Process(EventType.NodeDeleted, p, zxid);
-            else if (n.Pzxid > rel) { if (CanSee(n)) conn.Process(EventType.NodeChildrenChanged, p, zxid); }
+            int n = Tree.Find(p);
+            if (n < 0) conn.Process(EventType.NodeDeleted, p, zxid);
+            else if (Tree.MetaOf(n).Pzxid > rel) { if (CanSee(n)) conn.Process(EventType.NodeChildrenChanged, p, zxid); }
             else watches.AddChildWatch(p, conn);
         }
         foreach (var p in args.PersistentWatches) watches.AddPersistent(p, conn, AddWatchMode.Persistent);

@@ -8,36 +8,76 @@ public sealed partial class ZkEngine
 {
     private void Recover()
     {
-        long snapZxid = 0;
         long now = Monotonic();
+        bool replaced = false;
         if (_snapshots is not null)
         {
             foreach (var snap in _snapshots.ListValid())
             {
+                SnapshotImage image;
                 try
                 {
                     using var stream = _snapshots.Open(snap);
-                    var (tree, zxid, sessions) = SnapshotSerializer.Read(stream, _options.ExtendedTypesEnabled);
-                    InstallTree(tree);
-                    foreach (var (id, timeout) in sessions) Sessions.Add(id, timeout, now);
-                    snapZxid = zxid;
-                    _logSink($"INFO loaded snapshot 0x{zxid:x} ({Tree.NodeCount} nodes, {sessions.Count} sessions) from {snap.Path}");
-                    break;
+                    image = SnapshotSerializer.ReadImage(stream, _options.ExtendedTypesEnabled);
                 }
                 catch (Exception e) when (e is InvalidDataException or JuteException or IOException)
                 {
                     _logSink($"WARN snapshot {snap.Path} is unreadable, trying an older one: {e.Message}");
+                    continue;
+                }
+                InstallRecovered(image.Tree, image.Sessions, now);
+                replaced = true;
+                _logSink($"INFO loaded snapshot 0x{image.Zxid:x} ({Tree.NodeCount} nodes, {image.Sessions.Count} sessions) from {snap.Path}");
+                try
+                {
+                    ReplayLog(image.Zxid, image.DigestZxid, image.Digest, now);
+                    return;
+                }
+                catch (TreeDigestMismatchException e)
+                {
+                    // The image (or the log after it) does not rebuild the tree it was taken from: an older image and a longer replay might.
+                    _logSink($"WARN snapshot {snap.Path}: {e.Message}; trying an older one");
+                    image.Tree.Dispose();
                 }
             }
         }
+        if (replaced) InstallRecovered(new DataTree(_options.ExtendedTypesEnabled), [], now);
+        ReplayLog(0, null, 0, now);
+    }
 
+    private void InstallRecovered(DataTree tree, List<(long Id, int Timeout)> sessions, long now)
+    {
+        InstallTree(tree);
+        foreach (var id in Sessions.Sessions.Keys.ToList()) Sessions.Remove(id);
+        foreach (var (id, timeout) in sessions) Sessions.Add(id, timeout, now);
+    }
+
+    /// <summary>
+    /// Replays the log after <paramref name="fromZxid"/>. When the image recorded a digest, the tree
+    /// must have exactly that digest once the replay reaches <paramref name="digestZxid"/>.
+    /// </summary>
+    private void ReplayLog(long fromZxid, long? digestZxid, ulong digest, long now)
+    {
+        bool verified = digestZxid is null;
+        if (!verified && digestZxid <= fromZxid)
+        {
+            VerifyDigest(digestZxid!.Value, digest);
+            verified = true;
+        }
         int replayed = 0;
-        foreach (var logged in _log.ReadAfter(snapZxid))
+        foreach (var logged in _log.ReadAfter(fromZxid))
         {
             var txn = TxnSerializer.Read(logged.Txn.Span);
             ApplyRecovered(txn, now);
             replayed++;
+            if (!verified && txn.Zxid >= digestZxid)
+            {
+                if (txn.Zxid == digestZxid) VerifyDigest(txn.Zxid, digest);
+                else _logSink($"WARN the log has no txn 0x{digestZxid:x} (the snapshot's digest point); digest not checked");
+                verified = true;
+            }
         }
+        if (!verified) _logSink($"WARN the log ends before 0x{digestZxid:x} (the snapshot's digest point; forceSync=no?); digest not checked");
         var orphans = Tree.FindOrphans();
         if (orphans.Count > 0)
         {
@@ -47,8 +87,18 @@ public sealed partial class ZkEngine
         _lastZxid = Math.Max(Tree.LastProcessedZxid, _log.LastAppendedZxid);
         Volatile.Write(ref _lastApplied, Tree.LastProcessedZxid);
         _txnsSinceSnapshot = replayed;
-        _logSink($"INFO recovered to zxid 0x{Tree.LastProcessedZxid:x}: snapshot 0x{snapZxid:x} + {replayed} txns from the log; {Tree.NodeCount} nodes, {Sessions.Count} sessions");
+        _logSink($"INFO recovered to zxid 0x{Tree.LastProcessedZxid:x}: snapshot 0x{fromZxid:x} + {replayed} txns from the log; {Tree.NodeCount} nodes, {Sessions.Count} sessions, digest {Tree.Digest:x16}");
     }
+
+    private void VerifyDigest(long zxid, ulong expected)
+    {
+        if (Tree.Digest != expected)
+            throw new TreeDigestMismatchException($"tree digest at zxid 0x{zxid:x} is {Tree.Digest:x16}, the snapshot recorded {expected:x16}");
+        _logSink($"INFO tree digest verified at zxid 0x{zxid:x} ({expected:x16})");
+    }
+
+    /// <summary>Image plus log did not rebuild the tree the image recorded.</summary>
+    private sealed class TreeDigestMismatchException(string message) : Exception(message);
 
     /// <summary>Makes <paramref name="tree"/> the served tree, with a fresh prep state and the READ filter on watch delivery.</summary>
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(Tree), nameof(Prep))]

@@ -15,10 +15,13 @@ public sealed class AclCache
     private readonly Dictionary<string, long> _byKey = new(StringComparer.Ordinal);
     private long _next = 1;
 
+    private static readonly ulong OpenHash = HashKey(KeyOf(Acl.OpenAclUnsafe));
+
     private sealed class Entry(Acl[] acl, string key)
     {
         public readonly Acl[] Acl = acl;
         public readonly string Key = key;
+        public readonly ulong Hash = HashKey(key);
         public long RefCount;
     }
 
@@ -62,7 +65,27 @@ public sealed class AclCache
         if (--e.RefCount <= 0)
         {
             _byRef.Remove(r);
-            _byKey.Remove(e.Key);
+            if (_byKey.TryGetValue(e.Key, out long current) && current == r) _byKey.Remove(e.Key);
+        }
+    }
+
+    /// <summary>True when the reference is OPEN_ACL_UNSAFE or a held entry.</summary>
+    public bool Contains(long r) => r == OpenAclRef || _byRef.ContainsKey(r);
+
+    /// <summary>Drops entries no node references (after a load registered a whole table).</summary>
+    public void DropUnreferenced()
+    {
+        List<long>? dead = null;
+        foreach (var (r, e) in _byRef)
+        {
+            if (e.RefCount <= 0) (dead ??= []).Add(r);
+        }
+        if (dead is null) return;
+        foreach (var r in dead)
+        {
+            var e = _byRef[r];
+            _byRef.Remove(r);
+            if (_byKey.TryGetValue(e.Key, out long current) && current == r) _byKey.Remove(e.Key);
         }
     }
 
@@ -72,6 +95,16 @@ public sealed class AclCache
         if (r == OpenAclRef) return Acl.OpenAclUnsafe;
         return _byRef.TryGetValue(r, out var e) ? e.Acl : Acl.OpenAclUnsafe;
     }
+
+    /// <summary>A hash of the list's content (not of its reference), for the tree digest.</summary>
+    public ulong ContentHash(long r)
+    {
+        if (r == OpenAclRef) return OpenHash;
+        return _byRef.TryGetValue(r, out var e) ? e.Hash : OpenHash;
+    }
+
+    private static ulong HashKey(string key) =>
+        System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(key.AsSpan()));
 
     /// <summary>All entries (for snapshots).</summary>
     public IEnumerable<KeyValuePair<long, Acl[]>> Entries()

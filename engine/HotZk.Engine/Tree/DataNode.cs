@@ -3,12 +3,28 @@ using HotZk.Common;
 namespace HotZk.Engine.Tree;
 
 /// <summary>
-/// One znode as stored: data, persisted stat fields and child names. <see cref="Cversion"/> is the
-/// stored count of child creations; clients see <c>2*Cversion - numChildren</c>.
+/// A detached copy of one znode (tools, tests, imports): data, persisted stat fields and child
+/// names. Changing it does not change the tree. <see cref="Cversion"/> is the stored count of
+/// child creations; clients see <c>2*Cversion - numChildren</c>.
 /// </summary>
 public sealed class DataNode
 {
-    private static readonly HashSet<string> NoChildren = [];
+    /// <summary>An empty node.</summary>
+    public DataNode()
+    {
+        Children = [];
+    }
+
+    /// <summary>A copy of stored fields, data and child names.</summary>
+    public DataNode(in ZnodeMeta meta, byte[]? data, List<string> children)
+    {
+        Meta = meta;
+        Data = data;
+        Children = children;
+    }
+
+    /// <summary>The node's path when it is known (loads, orphans).</summary>
+    public string? Path { get; init; }
 
     /// <summary>Node data (null and empty are distinct on the wire).</summary>
     public byte[]? Data;
@@ -33,19 +49,27 @@ public sealed class DataNode
     /// <summary>Reference into the <see cref="AclCache"/>.</summary>
     public long AclRef;
 
-    private HashSet<string>? _children;
+    /// <summary>The persisted fields as one value.</summary>
+    public ZnodeMeta Meta
+    {
+        get => new()
+        {
+            Czxid = Czxid, Mzxid = Mzxid, Ctime = Ctime, Mtime = Mtime, Version = Version, Cversion = Cversion,
+            Aversion = Aversion, EphemeralOwner = EphemeralOwner, Pzxid = Pzxid, AclRef = AclRef,
+        };
+        set
+        {
+            Czxid = value.Czxid; Mzxid = value.Mzxid; Ctime = value.Ctime; Mtime = value.Mtime; Version = value.Version;
+            Cversion = value.Cversion; Aversion = value.Aversion; EphemeralOwner = value.EphemeralOwner; Pzxid = value.Pzxid;
+            AclRef = value.AclRef;
+        }
+    }
 
-    /// <summary>Child names (never null; shared empty set when there are none).</summary>
-    public IReadOnlyCollection<string> Children => _children ?? NoChildren;
+    /// <summary>Child names at the time of the copy.</summary>
+    public List<string> Children { get; }
 
-    /// <summary>Number of children.</summary>
-    public int ChildCount => _children?.Count ?? 0;
-
-    /// <summary>Adds a child name.</summary>
-    public bool AddChild(string name) => (_children ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
-
-    /// <summary>Removes a child name.</summary>
-    public bool RemoveChild(string name) => _children is not null && _children.Remove(name);
+    /// <summary>Number of children at the time of the copy.</summary>
+    public int ChildCount => Children.Count;
 
     /// <summary>The client-visible stat.</summary>
     public Stat ToStat(bool extendedTypesEnabled)

@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
 using HotZk.Common;
 using HotZk.Engine.Txns;
 using HotZk.Engine.Watches;
@@ -5,11 +9,15 @@ using HotZk.Engine.Watches;
 namespace HotZk.Engine.Tree;
 
 /// <summary>
-/// The in-memory znode tree and the rules that apply txns to it. Single-threaded: only the
-/// engine thread touches it. Applying is tolerant (replay over a fuzzy snapshot): a create that
-/// finds the node, or a delete that misses it, still raises the parent's cversion/pzxid.
+/// The znode tree and the rules that apply txns to it. Single-threaded: only the engine thread
+/// touches it. Znodes live in a <see cref="NodeTable"/> (struct slots, names and data off the
+/// managed heap), so the collector's work does not grow with the tree. Hot paths address a node by
+/// its slot id (<see cref="Find(string)"/>); <see cref="GetNode(string)"/> returns a detached copy for tools
+/// and tests. Applying is tolerant (replay over a fuzzy snapshot): a create that finds the node, or
+/// a delete that misses it, still raises the parent's cversion/pzxid. A running digest of every
+/// node (<see cref="Digest"/>) lets recovery prove that image plus log rebuilt the tree exactly.
 /// </summary>
-public sealed class DataTree
+public sealed partial class DataTree : IDisposable
 {
     /// <summary>Path of the system subtree.</summary>
     public const string ZookeeperPath = "/zookeeper";
@@ -18,29 +26,32 @@ public sealed class DataTree
     /// <summary>Dynamic config node.</summary>
     public const string ConfigPath = "/zookeeper/config";
 
-    private readonly Dictionary<string, DataNode> _nodes = new(4096, StringComparer.Ordinal);
+    private const int StackPathBytes = 1024;
+
+    private readonly NodeTable _table = new();
     private readonly Dictionary<long, HashSet<string>> _ephemerals = [];
     private readonly HashSet<string> _containers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ttls = new(StringComparer.Ordinal);
     private List<(string Path, EventType Type, long Zxid, Acl[] Acl, bool Children)>? _deferred;
     private readonly HashSet<string> _quotaPaths = new(StringComparer.Ordinal);
-
-    private readonly Dictionary<string, DataNode>.AlternateLookup<ReadOnlySpan<char>> _byChars;
+    // Nodes of a fuzzy image (or of a replayed delete of a non-empty node) whose parent is absent,
+    // keyed by the parent path: re-attached when that parent is created, dropped by their own delete.
+    private readonly Dictionary<string, List<DataNode>> _orphans = new(StringComparer.Ordinal);
+    private List<(int Depth, DataNode Node)>? _pendingLoad;
+    private ulong _digest;
 
     /// <summary>Creates a tree holding the built-in nodes.</summary>
     public DataTree(bool extendedTypesEnabled = false)
     {
-        _byChars = _nodes.GetAlternateLookup<ReadOnlySpan<char>>();
         ExtendedTypesEnabled = extendedTypesEnabled;
-        var root = new DataNode { Data = [], AclRef = AclCache.OpenAclRef };
-        _nodes["/"] = root;
-        var zk = new DataNode { Data = [], AclRef = AclCache.OpenAclRef };
-        _nodes[ZookeeperPath] = zk;
-        root.AddChild("zookeeper");
-        _nodes[QuotaPath] = new DataNode { Data = [], AclRef = AclCache.OpenAclRef };
-        zk.AddChild("quota");
-        _nodes[ConfigPath] = new DataNode { Data = [], AclRef = Acls.Add(Acl.ReadAclUnsafe), Aversion = -1 };
-        zk.AddChild("config");
+        ref var root = ref _table[NodeTable.RootId];
+        root.Meta.AclRef = AclCache.OpenAclRef;
+        Rehash(NodeTable.RootId);
+        var open = new ZnodeMeta { AclRef = AclCache.OpenAclRef };
+        InsertChild(NodeTable.RootId, "/zookeeper"u8, open, [], false);
+        int zk = _table.Find("/zookeeper"u8);
+        InsertChild(zk, "/zookeeper/quota"u8, open, [], false);
+        InsertChild(zk, "/zookeeper/config"u8, new ZnodeMeta { AclRef = Acls.Add(Acl.ReadAclUnsafe), Aversion = -1 }, [], false);
     }
 
     /// <summary>Whether TTL encodings of ephemeralOwner are recognised.</summary>
@@ -56,10 +67,25 @@ public sealed class DataTree
     public long LastProcessedZxid { get; set; }
 
     /// <summary>Number of znodes (the root counted once).</summary>
-    public int NodeCount => _nodes.Count;
+    public int NodeCount => _table.Count;
 
     /// <summary>Approximate bytes of paths and data.</summary>
     public long ApproximateDataSize { get; private set; }
+
+    /// <summary>Native bytes reserved for names and data.</summary>
+    public long NativeBytes => _table.NativeBytes;
+
+    /// <summary>Managed bytes of the node slots and the path index.</summary>
+    public long IndexBytes => _table.IndexBytes;
+
+    /// <summary>
+    /// Order-independent digest of every node (path, persisted stat, ACL content, data), kept up to
+    /// date by every change. Two trees with the same content have the same digest in any process.
+    /// </summary>
+    public ulong Digest => _digest;
+
+    /// <summary>Slots ever used; every node id is below it (snapshot iteration).</summary>
+    public int SlotCount => _table.HighWater;
 
     /// <summary>Session id → its ephemeral paths.</summary>
     public IReadOnlyDictionary<long, HashSet<string>> Ephemerals => _ephemerals;
@@ -81,29 +107,125 @@ public sealed class DataTree
         }
     }
 
-    /// <summary>Looks a node up ("" aliases the root).</summary>
-    public DataNode? GetNode(string path)
+    // ---- lookups by id (hot paths) ----
+
+    /// <summary>The id of a node, or -1 ("" aliases the root).</summary>
+    public int Find(string path)
     {
-        if (path.Length == 0) path = "/";
-        return _nodes.TryGetValue(path, out var n) ? n : null;
+        if (path.Length == 0) return NodeTable.RootId;
+        byte[]? rented = null;
+        int max = Encoding.UTF8.GetMaxByteCount(path.Length);
+        Span<byte> buf = max <= StackPathBytes ? stackalloc byte[StackPathBytes] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        int n = Encoding.UTF8.GetBytes(path, buf);
+        int id = _table.Find(buf[..n]);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        return id;
     }
 
-    /// <summary>Looks a node up by its UTF-8 path without making a string ("" aliases the root).</summary>
-    public DataNode? GetNode(ReadOnlySpan<byte> utf8Path)
+    /// <summary>The id of a node by its UTF-8 path, or -1 ("" aliases the root).</summary>
+    public int Find(ReadOnlySpan<byte> utf8Path)
     {
-        if (utf8Path.Length == 0) return GetNode("/");
-        Span<char> chars = utf8Path.Length <= 512 ? stackalloc char[utf8Path.Length] : new char[utf8Path.Length];
-        int n = System.Text.Encoding.UTF8.GetChars(utf8Path, chars);
-        return _byChars.TryGetValue(chars[..n], out var node) ? node : null;
+        if (utf8Path.Length == 0) return NodeTable.RootId;
+        // Paths are stored as the UTF-8 of their decoded string; malformed bytes take that route too.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Path)) return Find(Encoding.UTF8.GetString(utf8Path));
+        return _table.Find(utf8Path);
     }
 
-    /// <summary>All nodes (snapshots, dumps).</summary>
-    public IEnumerable<KeyValuePair<string, DataNode>> Nodes => _nodes;
+    /// <summary>True when <paramref name="id"/> is a live node.</summary>
+    public bool Exists(int id) => _table.IsLive(id);
+
+    /// <summary>The persisted fields of a node.</summary>
+    public ref readonly ZnodeMeta MetaOf(int id) => ref _table[id].Meta;
+
+    /// <summary>Number of children of a node.</summary>
+    public int ChildCountOf(int id) => _table[id].ChildCount;
+
+    /// <summary>Data length of a node (0 for null data, as in a Stat).</summary>
+    public int DataLengthOf(int id) => Math.Max(0, _table[id].DataLength);
+
+    /// <summary>True when the node's data is null (not merely empty).</summary>
+    public bool DataIsNull(int id) => _table[id].DataLength < 0;
+
+    /// <summary>The node's data; valid until the next change of the tree.</summary>
+    public ReadOnlySpan<byte> DataOf(int id) => _table.DataOf(id);
 
     /// <summary>The ACL of a node.</summary>
-    public Acl[] GetAcl(DataNode node) => Acls.Get(node.AclRef);
+    public Acl[] AclOf(int id) => Acls.Get(_table[id].Meta.AclRef);
 
     /// <summary>The client-visible stat of a node.</summary>
+    public Stat StatOf(int id)
+    {
+        ref var r = ref _table[id];
+        int n = r.ChildCount;
+        ref var m = ref r.Meta;
+        return new Stat(m.Czxid, m.Mzxid, m.Ctime, m.Mtime, m.Version, (m.Cversion * 2) - n, m.Aversion,
+            EphemeralTypes.VisibleOwner(m.EphemeralOwner, ExtendedTypesEnabled), Math.Max(0, r.DataLength), n, m.Pzxid);
+    }
+
+    /// <summary>Appends the child names of a node to <paramref name="dest"/>.</summary>
+    public void AddChildNames(int id, List<string> dest)
+    {
+        for (int c = _table[id].FirstChild; c >= 0; c = _table[c].NextSibling) dest.Add(Encoding.UTF8.GetString(_table.NameOf(c)));
+    }
+
+    /// <summary>The path of a node.</summary>
+    public string PathOf(int id)
+    {
+        int len = _table.PathLength(id);
+        byte[]? rented = null;
+        Span<byte> buf = len <= StackPathBytes ? stackalloc byte[StackPathBytes] : (rented = ArrayPool<byte>.Shared.Rent(len));
+        _table.WritePath(id, buf);
+        string s = Encoding.UTF8.GetString(buf[..len]);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        return s;
+    }
+
+    /// <summary>Length of a node's UTF-8 path.</summary>
+    public int PathLengthOf(int id) => _table.PathLength(id);
+
+    /// <summary>Writes a node's UTF-8 path (at least <see cref="PathLengthOf"/> bytes); returns the length.</summary>
+    public int WritePath(int id, Span<byte> dest) => _table.WritePath(id, dest);
+
+    // ---- detached copies (tools, tests) ----
+
+    /// <summary>A detached copy of a node ("" aliases the root), or null. Not for hot paths: it allocates.</summary>
+    public DataNode? GetNode(string path)
+    {
+        int id = Find(path);
+        return id < 0 ? null : Copy(id);
+    }
+
+    /// <summary>A detached copy of a node by its UTF-8 path, or null.</summary>
+    public DataNode? GetNode(ReadOnlySpan<byte> utf8Path)
+    {
+        int id = Find(utf8Path);
+        return id < 0 ? null : Copy(id);
+    }
+
+    private DataNode Copy(int id)
+    {
+        ref var r = ref _table[id];
+        var children = new List<string>(r.ChildCount);
+        AddChildNames(id, children);
+        return new DataNode(r.Meta, r.DataLength < 0 ? null : _table.DataOf(id).ToArray(), children);
+    }
+
+    /// <summary>All nodes as detached copies (dumps, tests).</summary>
+    public IEnumerable<KeyValuePair<string, DataNode>> Nodes
+    {
+        get
+        {
+            for (int id = 0; id < _table.HighWater; id++)
+            {
+                if (_table.IsLive(id)) yield return new(PathOf(id), Copy(id));
+            }
+        }
+    }
+
+    /// <summary>The ACL of a detached node.</summary>
+    public Acl[] GetAcl(DataNode node) => Acls.Get(node.AclRef);
+
+    /// <summary>The client-visible stat of a detached node.</summary>
     public Stat StatOf(DataNode node) => node.ToStat(ExtendedTypesEnabled);
 
     /// <summary>Ephemeral paths of a session.</summary>
@@ -113,434 +235,30 @@ public sealed class DataTree
     /// <summary>Number of descendants of a node (excluding itself).</summary>
     public int CountDescendants(string path)
     {
-        var node = GetNode(path);
-        if (node is null) return 0;
+        int id = Find(path);
+        if (id < 0) return 0;
         int count = 0;
-        var stack = new Stack<(string, DataNode)>();
-        stack.Push((path.Length <= 1 ? "" : path, node));
+        var stack = new Stack<int>();
+        stack.Push(id);
         while (stack.Count > 0)
         {
-            var (p, n) = stack.Pop();
-            foreach (var c in n.Children)
+            int n = stack.Pop();
+            for (int c = _table[n].FirstChild; c >= 0; c = _table[c].NextSibling)
             {
-                string cp = p + "/" + c;
-                if (_nodes.TryGetValue(cp, out var cn))
-                {
-                    count++;
-                    stack.Push((cp, cn));
-                }
+                count++;
+                stack.Push(c);
             }
         }
         return count;
     }
 
-    /// <summary>Applies a txn and fires its watches. Returns what the reply needs.</summary>
-    public TxnResult ProcessTxn(Txn txn)
+    private void InsertChild(int parent, ReadOnlySpan<byte> utf8Path, in ZnodeMeta meta, ReadOnlySpan<byte> data, bool dataIsNull)
     {
-        var result = new TxnResult { Type = txn.Type, Path = txn.Path };
-        switch (txn.Type)
-        {
-            case OpCode.Create:
-            case OpCode.Create2:
-            case OpCode.CreateContainer:
-            case OpCode.CreateTtl:
-                {
-                    long owner = txn.Type switch
-                    {
-                        OpCode.CreateContainer => EphemeralTypes.ContainerOwner,
-                        OpCode.CreateTtl => EphemeralTypes.TtlOwner(txn.Ttl),
-                        _ => txn.Ephemeral ? txn.ClientId : 0,
-                    };
-                    result.Err = CreateNode(txn.Path, txn.Data, txn.Acl, owner, txn.ParentCversion, txn.Zxid, txn.Time, out var stat);
-                    result.Stat = stat;
-                    break;
-                }
-            case OpCode.Delete:
-            case OpCode.DeleteContainer:
-                result.Err = DeleteNode(txn.Path, txn.Zxid);
-                break;
-            case OpCode.SetData:
-            case OpCode.Reconfig:
-                result.Err = SetData(txn.Path, txn.Data, txn.Version, txn.Zxid, txn.Time, out result.Stat);
-                break;
-            case OpCode.SetAcl:
-                result.Err = SetAcl(txn.Path, txn.Acl, txn.Version, out result.Stat);
-                break;
-            case OpCode.CreateSession:
-                break;
-            case OpCode.CloseSession:
-                KillSession(txn.ClientId, txn.PathsToDelete, txn.Zxid);
-                break;
-            case OpCode.Error:
-                result.Err = txn.Err;
-                break;
-            case OpCode.Check:
-                break;
-            case OpCode.Multi:
-                result.Multi = ProcessMulti(txn);
-                break;
-        }
-        if (txn.Zxid > LastProcessedZxid) LastProcessedZxid = txn.Zxid;
-        return result;
+        int slash = utf8Path.LastIndexOf((byte)'/');
+        int id = _table.Insert(parent, NodeTable.HashPath(utf8Path), utf8Path[(slash + 1)..], meta, data, dataIsNull);
+        Rehash(id);
     }
 
-    private List<TxnResult> ProcessMulti(Txn txn)
-    {
-        var ops = txn.Ops ?? [];
-        var results = new List<TxnResult>(ops.Count);
-        if (txn.IsFailedMulti)
-        {
-            bool after = false;
-            foreach (var op in ops)
-            {
-                ErrorCode code;
-                if (op.Type == OpCode.Error)
-                {
-                    code = op.Err;
-                    after = true;
-                }
-                else
-                {
-                    code = after ? ErrorCode.RuntimeInconsistency : ErrorCode.Ok;
-                }
-                results.Add(new TxnResult { Type = OpCode.Error, Err = code });
-            }
-            return results;
-        }
-
-        // Events of a multi go out after the whole batch is applied, in op order.
-        _deferred = [];
-        try
-        {
-            foreach (var op in ops)
-            {
-                op.ClientId = txn.ClientId;
-                op.Zxid = txn.Zxid;
-                op.Time = txn.Time;
-                var r = ProcessTxn(op);
-                results.Add(r);
-            }
-        }
-        finally
-        {
-            var events = _deferred;
-            _deferred = null;
-            foreach (var e in events)
-            {
-                if (e.Children) Watches.TriggerChildren(e.Path, e.Zxid, e.Acl);
-                else Watches.TriggerNode(e.Path, e.Type, e.Zxid, e.Acl);
-            }
-        }
-        return results;
-    }
-
-    /// <summary>Creates a node. <paramref name="parentCversion"/> -1 means "parent's current + 1".</summary>
-    public ErrorCode CreateNode(string path, byte[]? data, Acl[]? acl, long ephemeralOwner, int parentCversion, long zxid, long time, out Stat stat)
-    {
-        stat = default;
-        string parentPath = PathValidator.Parent(path);
-        if (parentPath.Length == 0) return ErrorCode.NodeExists;
-        string name = PathValidator.Name(path);
-        if (!_nodes.TryGetValue(parentPath, out var parent)) return ErrorCode.NoNode;
-
-        if (parentCversion == -1) parentCversion = parent.Cversion + 1;
-        if (_nodes.ContainsKey(path))
-        {
-            // Replay over a fuzzy snapshot: the node is there already; still move the parent forward.
-            if (parentCversion > parent.Cversion)
-            {
-                parent.Cversion = parentCversion;
-                parent.Pzxid = zxid;
-            }
-            return ErrorCode.NodeExists;
-        }
-
-        var node = new DataNode
-        {
-            Data = data,
-            Czxid = zxid,
-            Mzxid = zxid,
-            Pzxid = zxid,
-            Ctime = time,
-            Mtime = time,
-            EphemeralOwner = ephemeralOwner,
-            AclRef = Acls.Add(acl),
-        };
-        parent.AddChild(name);
-        if (parentCversion > parent.Cversion)
-        {
-            parent.Cversion = parentCversion;
-            parent.Pzxid = zxid;
-        }
-        _nodes[path] = node;
-        ApproximateDataSize += path.Length + (data?.Length ?? 0);
-        OnQuotaCreate(path, parentPath, name, data);
-
-        IndexKind(path, ephemeralOwner);
-
-        stat = node.ToStat(ExtendedTypesEnabled);
-        Trigger(path, EventType.NodeCreated, zxid, Acls.Get(node.AclRef));
-        TriggerChildren(parentPath, zxid, Acls.Get(parent.AclRef));
-        return ErrorCode.Ok;
-    }
-
-    /// <summary>Deletes a node (replay-tolerant: a missing node is NONODE without side effects).</summary>
-    public ErrorCode DeleteNode(string path, long zxid)
-    {
-        string parentPath = PathValidator.Parent(path);
-        if (!_nodes.TryGetValue(path, out var node))
-        {
-            // Replay over a fuzzy snapshot: the child was already gone when it was visited, but
-            // the parent may have been captured earlier; its pzxid must still move forward.
-            if (_nodes.TryGetValue(parentPath.Length == 0 ? "/" : parentPath, out var p) && zxid > p.Pzxid) p.Pzxid = zxid;
-            return ErrorCode.NoNode;
-        }
-        var acl = Acls.Get(node.AclRef);
-        _nodes.Remove(path);
-        Acls.Release(node.AclRef);
-        ApproximateDataSize -= path.Length + (node.Data?.Length ?? 0);
-        OnQuotaDelete(path, parentPath, node.Data);
-
-        UnindexKind(path, node.EphemeralOwner);
-
-        Acl[] parentAcl = Acl.OpenAclUnsafe;
-        if (_nodes.TryGetValue(parentPath, out var parent))
-        {
-            parent.RemoveChild(PathValidator.Name(path));
-            if (zxid > parent.Pzxid) parent.Pzxid = zxid;
-            parentAcl = Acls.Get(parent.AclRef);
-        }
-
-        Trigger(path, EventType.NodeDeleted, zxid, acl);
-        TriggerChildren(parentPath.Length == 0 ? "/" : parentPath, zxid, parentAcl);
-        return ErrorCode.Ok;
-    }
-
-    /// <summary>Sets data; <paramref name="version"/> is the new version.</summary>
-    public ErrorCode SetData(string path, byte[]? data, int version, long zxid, long time, out Stat stat)
-    {
-        stat = default;
-        var node = GetNode(path);
-        if (node is null) return ErrorCode.NoNode;
-        ApproximateDataSize += (data?.Length ?? 0) - (node.Data?.Length ?? 0);
-        UpdateQuota(path, 0, (data?.Length ?? 0) - (node.Data?.Length ?? 0));
-        node.Data = data;
-        node.Version = version;
-        node.Mzxid = zxid;
-        node.Mtime = time;
-        stat = node.ToStat(ExtendedTypesEnabled);
-        Trigger(path, EventType.NodeDataChanged, zxid, Acls.Get(node.AclRef));
-        return ErrorCode.Ok;
-    }
-
-    /// <summary>Sets the ACL; <paramref name="version"/> is the new aversion.</summary>
-    public ErrorCode SetAcl(string path, Acl[]? acl, int version, out Stat stat)
-    {
-        stat = default;
-        var node = GetNode(path);
-        if (node is null) return ErrorCode.NoNode;
-        Acls.Release(node.AclRef);
-        node.AclRef = Acls.Add(acl);
-        node.Aversion = version;
-        stat = node.ToStat(ExtendedTypesEnabled);
-        return ErrorCode.Ok;
-    }
-
-    /// <summary>Deletes a closed session's ephemerals: the listed paths, then any left of that owner.</summary>
-    public void KillSession(long sessionId, List<string>? paths, long zxid)
-    {
-        if (paths is not null)
-        {
-            foreach (var p in paths) DeleteNode(p, zxid);
-        }
-        if (_ephemerals.TryGetValue(sessionId, out var rest))
-        {
-            // Delete children before parents is not needed (ephemerals have no children).
-            foreach (var p in rest.ToArray()) DeleteNode(p, zxid);
-        }
-    }
-
-    private void Trigger(string path, EventType type, long zxid, Acl[] acl)
-    {
-        if (_deferred is not null) _deferred.Add((path, type, zxid, acl, false));
-        else Watches.TriggerNode(path, type, zxid, acl);
-    }
-
-    private void TriggerChildren(string parent, long zxid, Acl[] acl)
-    {
-        if (_deferred is not null) _deferred.Add((parent, EventType.NodeChildrenChanged, zxid, acl, true));
-        else Watches.TriggerChildren(parent, zxid, acl);
-    }
-
-    /// <summary>Adds a node to the ephemeral/container/TTL index its owner value puts it in.</summary>
-    private void IndexKind(string path, long owner)
-    {
-        switch (EphemeralTypes.KindOf(owner, ExtendedTypesEnabled))
-        {
-            case NodeKind.Ephemeral:
-                if (!_ephemerals.TryGetValue(owner, out var set))
-                {
-                    set = new HashSet<string>(StringComparer.Ordinal);
-                    _ephemerals[owner] = set;
-                }
-                set.Add(path);
-                break;
-            case NodeKind.Container:
-                _containers.Add(path);
-                break;
-            case NodeKind.Ttl:
-                _ttls.Add(path);
-                break;
-        }
-    }
-
-    /// <summary>Removes a node from the index <see cref="IndexKind"/> put it in.</summary>
-    private void UnindexKind(string path, long owner)
-    {
-        switch (EphemeralTypes.KindOf(owner, ExtendedTypesEnabled))
-        {
-            case NodeKind.Ephemeral:
-                if (_ephemerals.TryGetValue(owner, out var set))
-                {
-                    set.Remove(path);
-                    if (set.Count == 0) _ephemerals.Remove(owner);
-                }
-                break;
-            case NodeKind.Container:
-                _containers.Remove(path);
-                break;
-            case NodeKind.Ttl:
-                _ttls.Remove(path);
-                break;
-        }
-    }
-
-    /// <summary>Paths that carry a quota (a <c>zookeeper_limits</c> node exists for them).</summary>
-    public IReadOnlyCollection<string> QuotaPaths => _quotaPaths;
-
-    /// <summary>The deepest path with a quota that covers <paramref name="path"/>, or null.</summary>
-    public string? MaxPrefixWithQuota(string path)
-    {
-        if (_quotaPaths.Count == 0 || path.StartsWith(ZookeeperPath + "/", StringComparison.Ordinal) || path == ZookeeperPath) return null;
-        string p = path;
-        while (p.Length > 0)
-        {
-            if (_quotaPaths.Contains(p)) return p;
-            if (p == "/") break;
-            p = PathValidator.Parent(p);
-        }
-        return null;
-    }
-
-    /// <summary>Current stats and limits of a quota path (stats from its stats node, limits from its limits node).</summary>
-    public (QuotaStats Stats, QuotaStats Limits) QuotaOf(string quotaPath) =>
-        (QuotaStats.Parse(GetNode(QuotaStats.StatPath(quotaPath))?.Data), QuotaStats.Parse(GetNode(QuotaStats.LimitPath(quotaPath))?.Data));
-
-    private void OnQuotaCreate(string path, string parentPath, string name, byte[]? data)
-    {
-        if (parentPath.StartsWith(QuotaPath + "/", StringComparison.Ordinal))
-        {
-            string quotaPath = parentPath[QuotaPath.Length..];
-            if (name == QuotaStats.LimitNode) _quotaPaths.Add(quotaPath);
-            else if (name == QuotaStats.StatNode) RecountQuota(quotaPath);
-            return;
-        }
-        UpdateQuota(path, 1, data?.Length ?? 0);
-    }
-
-    private void OnQuotaDelete(string path, string parentPath, byte[]? data)
-    {
-        if (parentPath.StartsWith(QuotaPath + "/", StringComparison.Ordinal))
-        {
-            if (PathValidator.Name(path) == QuotaStats.LimitNode) _quotaPaths.Remove(parentPath[QuotaPath.Length..]);
-            return;
-        }
-        UpdateQuota(path, -1, -(data?.Length ?? 0));
-    }
-
-    /// <summary>Keeps <c>zookeeper_stats</c> of the covering quota current (data only; its version does not move, as in ZooKeeper).</summary>
-    private void UpdateQuota(string path, long countDiff, long bytesDiff)
-    {
-        string? q = MaxPrefixWithQuota(path);
-        if (q is null) return;
-        var stat = GetNode(QuotaStats.StatPath(q));
-        if (stat is null) return;
-        var cur = QuotaStats.Parse(stat.Data);
-        var next = new QuotaStats(Math.Max(0, cur.Count) + countDiff, Math.Max(0, cur.Bytes) + bytesDiff);
-        byte[] bytes = next.ToStatsBytes();
-        ApproximateDataSize += bytes.Length - (stat.Data?.Length ?? 0);
-        stat.Data = bytes;
-    }
-
-    /// <summary>Counts a quota'd subtree (the node itself included) into its stats node.</summary>
-    private void RecountQuota(string quotaPath)
-    {
-        var stat = GetNode(QuotaStats.StatPath(quotaPath));
-        if (stat is null) return;
-        long count = 0, bytes = 0;
-        if (GetNode(quotaPath) is { } root)
-        {
-            var stack = new Stack<(string, DataNode)>();
-            stack.Push((quotaPath, root));
-            while (stack.Count > 0)
-            {
-                var (p, n) = stack.Pop();
-                count++;
-                bytes += n.Data?.Length ?? 0;
-                string prefix = p == "/" ? "/" : p + "/";
-                foreach (var c in n.Children)
-                {
-                    if (_nodes.TryGetValue(prefix + c, out var cn)) stack.Push((prefix + c, cn));
-                }
-            }
-        }
-        byte[] data = new QuotaStats(count, bytes).ToStatsBytes();
-        ApproximateDataSize += data.Length - (stat.Data?.Length ?? 0);
-        stat.Data = data;
-    }
-
-    /// <summary>Re-derives the quota path set after a snapshot load.</summary>
-    public void RebuildQuotaIndex()
-    {
-        _quotaPaths.Clear();
-        string prefix = QuotaPath + "/";
-        foreach (var p in _nodes.Keys)
-        {
-            if (p.StartsWith(prefix, StringComparison.Ordinal) && PathValidator.Name(p) == QuotaStats.LimitNode)
-                _quotaPaths.Add(PathValidator.Parent(p)[QuotaPath.Length..]);
-        }
-    }
-
-    /// <summary>Paths whose parent does not exist (must be none after recovery).</summary>
-    public List<string> FindOrphans()
-    {
-        var orphans = new List<string>();
-        foreach (var kv in _nodes)
-        {
-            if (kv.Key == "/") continue;
-            if (!_nodes.ContainsKey(PathValidator.Parent(kv.Key))) orphans.Add(kv.Key);
-        }
-        return orphans;
-    }
-
-    /// <summary>Inserts a node as loaded from a snapshot (no watches, no parent updates beyond linking).</summary>
-    public void LoadNode(string path, DataNode node)
-    {
-        if (path.Length == 0) path = "/";
-        if (_nodes.TryGetValue(path, out var existing))
-        {
-            // Built-in node: keep its children set, take the stored fields.
-            ApproximateDataSize += (node.Data?.Length ?? 0) - (existing.Data?.Length ?? 0);
-            existing.Data = node.Data;
-            existing.Czxid = node.Czxid; existing.Mzxid = node.Mzxid; existing.Ctime = node.Ctime; existing.Mtime = node.Mtime;
-            existing.Version = node.Version; existing.Cversion = node.Cversion; existing.Aversion = node.Aversion;
-            existing.EphemeralOwner = node.EphemeralOwner; existing.Pzxid = node.Pzxid; existing.AclRef = node.AclRef;
-            return;
-        }
-        _nodes[path] = node;
-        string parentPath = PathValidator.Parent(path);
-        if (_nodes.TryGetValue(parentPath, out var parent)) parent.AddChild(PathValidator.Name(path));
-        ApproximateDataSize += path.Length + (node.Data?.Length ?? 0);
-        IndexKind(path, node.EphemeralOwner);
-    }
+    /// <inheritdoc />
+    public void Dispose() => _table.Dispose();
 }

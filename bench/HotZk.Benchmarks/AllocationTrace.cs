@@ -34,6 +34,8 @@ public static class AllocationTrace
     {
         foreach (var type in typeof(AllocationTrace).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract).OrderBy(t => t.FullName, StringComparer.Ordinal))
         {
+            // The Heavy suites build 1M-node trees and fsync: only when named.
+            if (filter is null && type.GetCustomAttribute<BenchmarkCategoryAttribute>()?.Categories.Contains(Categories.Heavy) == true) continue;
             var param = type.GetProperties().FirstOrDefault(p => p.GetCustomAttribute<ParamsAttribute>() is not null);
             object?[] values = param?.GetCustomAttribute<ParamsAttribute>()!.Values ?? [null];
             foreach (var m in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null))

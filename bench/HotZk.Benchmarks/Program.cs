@@ -2,6 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Exporters.Json;
+using BenchmarkDotNet.Filters;
 using Perfolizer.Horology;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
@@ -11,7 +12,8 @@ namespace HotZk.Benchmarks;
 
 /// <summary>
 /// Entry point. Every BenchmarkDotNet switch works (<c>--filter '*Jute*'</c>, <c>--list flat</c>, …);
-/// <c>--quick</c> swaps the default job for a short one used by the CI perf gate; <c>--alloc-trace [name]</c>
+/// <c>--quick</c> swaps the default job for a short one used by the CI perf gate and leaves out the
+/// <see cref="Categories.Heavy"/> suites; <c>--alloc-trace [name]</c>
 /// prints where the allocations of the matching benchmarks come from (see <see cref="AllocationTrace"/>).
 /// </summary>
 public static class Program
@@ -36,14 +38,21 @@ public static class Program
     public static IConfig CreateConfig(bool quick)
     {
         var job = quick ? QuickJob : FullJob;
-        return DefaultConfig.Instance
+        var config = DefaultConfig.Instance
             .AddJob(job.AsDefault())
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddExporter(JsonExporter.Full)
             .WithOptions(ConfigOptions.JoinSummary)
             // Building the generated boilerplate takes minutes on a busy 2-core machine (default limit: 2 min).
             .WithBuildTimeout(TimeSpan.FromMinutes(15));
+        // --quick is the CI perf gate's mode: it never selects the Heavy suites (minutes each, own jobs,
+        // no allocation baseline), whatever --filter says. Run those without --quick.
+        if (quick) config = config.AddFilter(NotHeavy);
+        return config;
     }
+
+    /// <summary>Excludes every benchmark in <see cref="Categories.Heavy"/>.</summary>
+    public static IFilter NotHeavy { get; } = new SimpleFilter(b => !b.Descriptor.Categories.Contains(Categories.Heavy));
 
     /// <summary>
     /// A ShortRun-like job for CI: in-process (no generated project to build, no process per benchmark:

@@ -8,6 +8,16 @@ using HotZk.Net;
 
 namespace HotZk.Benchmarks;
 
+/// <summary><c>[BenchmarkCategory]</c> names.</summary>
+public static class Categories
+{
+    /// <summary>
+    /// Suites that take minutes and bring their own job (1M-node snapshot write/load, recovery, fsync-bound
+    /// group commit). <c>--quick</c>, i.e. the CI perf gate, never selects them; run them by hand.
+    /// </summary>
+    public const string Heavy = "Heavy";
+}
+
 /// <summary>Payloads and paths shared by the suites.</summary>
 public static class Fixtures
 {

@@ -12,22 +12,26 @@ public sealed partial class ZkEngine
         bool replaced = false;
         if (_snapshots is not null)
         {
-            foreach (var snap in _snapshots.ListValid())
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            // Newest first; each image's checksum is verified while it is read (a damaged one throws at its end).
+            foreach (var snap in _snapshots.ListCandidates())
             {
+                clock.Restart();
                 SnapshotImage image;
                 try
                 {
                     using var stream = _snapshots.Open(snap);
                     image = SnapshotSerializer.ReadImage(stream, _options.ExtendedTypesEnabled);
                 }
-                catch (Exception e) when (e is InvalidDataException or JuteException or IOException)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
+                    // A damaged image can fail anywhere in its parse; the checksum at its end is only the last line of defence.
                     _logSink($"WARN snapshot {snap.Path} is unreadable, trying an older one: {e.Message}");
                     continue;
                 }
                 InstallRecovered(image.Tree, image.Sessions, now);
                 replaced = true;
-                _logSink($"INFO loaded snapshot 0x{image.Zxid:x} ({Tree.NodeCount} nodes, {image.Sessions.Count} sessions) from {snap.Path}");
+                _logSink($"INFO loaded snapshot 0x{image.Zxid:x} ({Tree.NodeCount} nodes, {image.Sessions.Count} sessions) from {snap.Path} in {clock.ElapsedMilliseconds} ms");
                 try
                 {
                     ReplayLog(image.Zxid, image.DigestZxid, image.Digest, now);
@@ -65,6 +69,7 @@ public sealed partial class ZkEngine
             verified = true;
         }
         int replayed = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var logged in _log.ReadAfter(fromZxid))
         {
             var txn = TxnSerializer.Read(logged.Txn.Span);
@@ -87,7 +92,7 @@ public sealed partial class ZkEngine
         _lastZxid = Math.Max(Tree.LastProcessedZxid, _log.LastAppendedZxid);
         Volatile.Write(ref _lastApplied, Tree.LastProcessedZxid);
         _txnsSinceSnapshot = replayed;
-        _logSink($"INFO recovered to zxid 0x{Tree.LastProcessedZxid:x}: snapshot 0x{fromZxid:x} + {replayed} txns from the log; {Tree.NodeCount} nodes, {Sessions.Count} sessions, digest {Tree.Digest:x16}");
+        _logSink($"INFO recovered to zxid 0x{Tree.LastProcessedZxid:x}: snapshot 0x{fromZxid:x} + {replayed} txns from the log in {clock.ElapsedMilliseconds} ms; {Tree.NodeCount} nodes, {Sessions.Count} sessions, digest {Tree.Digest:x16}");
     }
 
     private void VerifyDigest(long zxid, ulong expected)
@@ -163,9 +168,10 @@ public sealed partial class ZkEngine
         {
             store.Save(zxid, stream =>
             {
-                foreach (var chunk in job.Chunks.GetConsumingEnumerable())
+                foreach (var (chunk, length) in job.Chunks.GetConsumingEnumerable())
                 {
-                    stream.Write(chunk.Span);
+                    stream.Write(chunk, 0, length);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
                 }
                 if (job.Aborted) throw new IOException("snapshot aborted");
             });
@@ -194,7 +200,10 @@ public sealed partial class ZkEngine
         var buf = job.Buffer;
         buf.Clear();
         bool done = job.Writer.WriteSlice(buf, SnapshotJob.NodesPerSlice);
-        job.Chunks.Add(buf.WrittenSpan.ToArray());
+        // Pooled chunks: a 1M-node image is ~200 MB, and fresh arrays for it would pile up on the large object heap.
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(buf.WrittenSpan.Length);
+        buf.WrittenSpan.CopyTo(chunk);
+        job.Chunks.Add((chunk, buf.WrittenSpan.Length));
         if (done) job.Chunks.CompleteAdding();
         else Post(new Work(WorkKind.SnapshotSlice, job, 0, 0));
     }
@@ -240,7 +249,7 @@ public sealed partial class ZkEngine
         public const int NodesPerSlice = 2048;
         public const int MaxQueuedChunks = 64;
         public readonly SnapshotWriter Writer = writer;
-        public readonly System.Collections.Concurrent.BlockingCollection<ReadOnlyMemory<byte>> Chunks = new(MaxQueuedChunks * 2);
+        public readonly System.Collections.Concurrent.BlockingCollection<(byte[] Chunk, int Length)> Chunks = new(MaxQueuedChunks * 2);
         public readonly ByteBuffer Buffer = new(1 << 18);
         public Task? SaveTask;
         public volatile bool Aborted;

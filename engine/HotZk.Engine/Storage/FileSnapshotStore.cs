@@ -84,6 +84,18 @@ public sealed class FileSnapshotStore : ISnapshotStore
     }
 
     /// <inheritdoc/>
+    public IReadOnlyList<SnapshotInfo> ListCandidates()
+    {
+        var result = new List<SnapshotInfo>();
+        foreach (var (zxid, path) in ListFiles())
+        {
+            var info = new FileInfo(path);
+            if (info.Exists) result.Add(new SnapshotInfo(zxid, path, info.Length));
+        }
+        return result;
+    }
+
+    /// <inheritdoc/>
     public IReadOnlyList<SnapshotInfo> ListValid()
     {
         var result = new List<SnapshotInfo>();

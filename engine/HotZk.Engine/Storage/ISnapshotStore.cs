@@ -13,6 +13,12 @@ public interface ISnapshotStore
     /// </summary>
     void Save(long zxid, Action<Stream> write);
 
+    /// <summary>
+    /// Snapshot files, newest first, without reading them: <see cref="Open"/> verifies the checksum
+    /// as the content is read, so recovery pays for one pass over the image it loads.
+    /// </summary>
+    IReadOnlyList<SnapshotInfo> ListCandidates();
+
     /// <summary>Snapshots that pass their checksum, newest first.</summary>
     IReadOnlyList<SnapshotInfo> ListValid();
 

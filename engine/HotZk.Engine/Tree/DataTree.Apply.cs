@@ -210,6 +210,7 @@ public sealed partial class DataTree
         _digest -= r.Digest;
         Acls.Release(r.Meta.AclRef);
         _table.Remove(id);
+        _loadParentId = -1; // the slot may be reused by another path
         ApproximateDataSize -= path.Length + dataLength;
         UnindexKind(path, owner);
 

@@ -19,6 +19,7 @@ public sealed partial class DataTree
         _digest += r.Digest;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private ulong NodeDigest(ref NodeRecord r, ReadOnlySpan<byte> data)
     {
         Span<byte> f = stackalloc byte[72];

@@ -15,6 +15,7 @@ public sealed partial class DataTree
     /// takes the stored fields. A node whose parent is not loaded yet is held until
     /// <see cref="CompleteLoad"/>. The ACL reference must already be registered in <see cref="Acls"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void LoadNode(ReadOnlySpan<byte> utf8Path, in ZnodeMeta meta, ReadOnlySpan<byte> data, bool dataIsNull)
     {
         if (utf8Path.Length == 0) utf8Path = "/"u8;
@@ -27,6 +28,13 @@ public sealed partial class DataTree
             ref var e = ref _table[existing];
             if (e.Meta.AclRef != meta.AclRef) Acls.Release(e.Meta.AclRef);
             ApproximateDataSize += (dataIsNull ? 0 : data.Length) - Math.Max(0, e.DataLength);
+            if (e.Meta.EphemeralOwner != meta.EphemeralOwner)
+            {
+                // A later incarnation of the same path (deleted and re-created while the image was written).
+                string p = Encoding.UTF8.GetString(utf8Path);
+                UnindexKind(p, e.Meta.EphemeralOwner);
+                IndexKind(p, meta.EphemeralOwner);
+            }
             e.Meta = meta;
             Acls.AddRef(meta.AclRef);
             _table.SetData(existing, data, dataIsNull);
@@ -34,7 +42,7 @@ public sealed partial class DataTree
             return;
         }
         int slash = utf8Path.LastIndexOf((byte)'/');
-        int parent = slash < 0 ? -1 : _table.Find(slash == 0 ? "/"u8 : utf8Path[..slash]);
+        int parent = slash < 0 ? -1 : FindLoadParent(slash == 0 ? "/"u8 : utf8Path[..slash]);
         if (parent < 0)
         {
             Acls.AddRef(meta.AclRef); // held nodes keep their ACL entry alive
@@ -51,6 +59,29 @@ public sealed partial class DataTree
         if (EphemeralTypes.KindOf(meta.EphemeralOwner, ExtendedTypesEnabled) != NodeKind.Persistent)
             IndexKind(Encoding.UTF8.GetString(utf8Path), meta.EphemeralOwner);
         if (_orphans.Count > 0) AdoptOrphans(Encoding.UTF8.GetString(utf8Path));
+    }
+
+    // Siblings sit next to each other in an image far more often than not: remember the last parent.
+    private byte[] _loadParentPath = new byte[256];
+    private int _loadParentLength = -1;
+    private int _loadParentId = -1;
+
+    private int FindLoadParent(ReadOnlySpan<byte> parentPath)
+    {
+        if (_loadParentLength == parentPath.Length && _table.IsLive(_loadParentId)
+            && _loadParentPath.AsSpan(0, _loadParentLength).SequenceEqual(parentPath))
+        {
+            return _loadParentId;
+        }
+        int id = _table.Find(parentPath);
+        if (id >= 0)
+        {
+            if (_loadParentPath.Length < parentPath.Length) _loadParentPath = new byte[parentPath.Length * 2];
+            parentPath.CopyTo(_loadParentPath);
+            _loadParentLength = parentPath.Length;
+            _loadParentId = id;
+        }
+        return id;
     }
 
     /// <summary>Inserts a detached node as loaded from an image (see the span overload).</summary>
@@ -134,6 +165,7 @@ public sealed partial class DataTree
             UnindexKind(childPath, r.Meta.EphemeralOwner);
             Acls.Release(r.Meta.AclRef);
             _table.Remove(c);
+            _loadParentId = -1; // the slot may be reused by another path
             AddOrphan(copy);
         }
     }

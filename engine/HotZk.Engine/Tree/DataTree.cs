@@ -180,6 +180,9 @@ public sealed partial class DataTree : IDisposable
         return s;
     }
 
+    /// <summary>Sizes the tree for <paramref name="nodeCount"/> nodes before a load.</summary>
+    public void Reserve(int nodeCount) => _table.Reserve(nodeCount);
+
     /// <summary>Length of a node's UTF-8 path.</summary>
     public int PathLengthOf(int id) => _table.PathLength(id);
 

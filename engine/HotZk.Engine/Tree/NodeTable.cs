@@ -85,6 +85,7 @@ internal sealed class NodeTable : IDisposable
     public int Find(ReadOnlySpan<byte> utf8Path) => Find(utf8Path, HashPath(utf8Path));
 
     /// <summary>The slot of a path whose hash is known, or -1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int Find(ReadOnlySpan<byte> utf8Path, ulong hash)
     {
         for (int i = _buckets[Bucket(hash)]; i != 0;)
@@ -96,6 +97,7 @@ internal sealed class NodeTable : IDisposable
         return -1;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool PathEquals(int id, ReadOnlySpan<byte> q)
     {
         if (id == RootId) return q.Length == 1 && q[0] == (byte)'/';
@@ -149,6 +151,7 @@ internal sealed class NodeTable : IDisposable
     }
 
     /// <summary>Adds a child of <paramref name="parent"/>; the caller has checked that the path is absent.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int Insert(int parent, ulong pathHash, ReadOnlySpan<byte> name, in ZnodeMeta meta, ReadOnlySpan<byte> data, bool dataIsNull)
     {
         int id = AllocSlot();
@@ -236,6 +239,22 @@ internal sealed class NodeTable : IDisposable
         Count--;
     }
 
+    /// <summary>Sizes the slot arrays and the index for <paramref name="count"/> nodes up front (loads).</summary>
+    public void Reserve(int count)
+    {
+        while (_chunkCount * ChunkSize < count)
+        {
+            if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
+            _chunks[_chunkCount++] = new NodeRecord[ChunkSize];
+        }
+        if (count > _buckets.Length)
+        {
+            while ((1 << _bucketBits) < count) _bucketBits++;
+            _bucketBits--; // GrowIndex adds one
+            GrowIndex();
+        }
+    }
+
     private int Bucket(ulong hash) => (int)((hash * _mult) >> (64 - _bucketBits));
 
     private void LinkHash(int id, ref NodeRecord r)
@@ -245,6 +264,7 @@ internal sealed class NodeTable : IDisposable
         _buckets[b] = id + 1;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void GrowIndex()
     {
         _bucketBits++;
@@ -264,7 +284,7 @@ internal sealed class NodeTable : IDisposable
             _freeSlot = this[id].HashNext - 1;
             return id;
         }
-        if ((_highWater >> ChunkBits) == _chunkCount)
+        if ((_highWater >> ChunkBits) >= _chunkCount)
         {
             if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
             _chunks[_chunkCount++] = new NodeRecord[ChunkSize];

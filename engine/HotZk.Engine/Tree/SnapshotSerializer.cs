@@ -47,6 +47,7 @@ public static class SnapshotSerializer
     }
 
     /// <summary>Reads an image into a new tree, with its digest check point.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static SnapshotImage ReadImage(Stream stream, bool extendedTypesEnabled)
     {
         var input = new Input(stream);
@@ -69,7 +70,15 @@ public static class SnapshotSerializer
             }
 
             var tree = new DataTree(extendedTypesEnabled);
-            if (version >= 3) ReadAclTable(input, tree.Acls);
+            if (version >= 3)
+            {
+                int hint = BinaryPrimitives.ReadInt32BigEndian(input.Need(4));
+                input.Consume(4);
+                // Every node takes at least 79 bytes of image: a damaged hint cannot reserve more than the file could hold.
+                long bound = LengthOf(stream) is long length ? length / 79 : 1 << 20;
+                if (hint > 0) tree.Reserve((int)Math.Min(hint, bound));
+                ReadAclTable(input, tree.Acls);
+            }
 
             // A node whose ACL list was created while the image was written refers to the table
             // after the nodes: it is held until that table is in (its digest needs the content).
@@ -134,6 +143,18 @@ public static class SnapshotSerializer
         finally
         {
             input.Dispose();
+        }
+    }
+
+    private static long? LengthOf(Stream stream)
+    {
+        try
+        {
+            return stream.Length;
+        }
+        catch (NotSupportedException)
+        {
+            return null;
         }
     }
 

@@ -63,6 +63,7 @@ public sealed class SnapshotWriter
                 w.WriteLong(id);
                 w.WriteInt(timeout);
             }
+            w.WriteInt(_tree.NodeCount); // a size hint: the reader sizes its tables once
             // The ACL table as of the start goes first, so a reader can insert nodes as they come.
             var entries = _tree.Acls.Entries().ToList();
             w.WriteInt(entries.Count);

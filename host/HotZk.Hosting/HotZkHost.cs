@@ -70,6 +70,7 @@ public sealed class HotZkHost : IAsyncDisposable
             ContainerMaxPerMinute = _config.ContainerMaxPerMinute,
             ContainerMaxNeverUsedIntervalMs = _config.ContainerMaxNeverUsedIntervalMs,
             SnapCount = _config.SnapCount,
+            SnapSizeLimitBytes = _config.SnapSizeLimitInKb * 1024,
             SnapRetainCount = _config.AutopurgeSnapRetainCount,
             AutoPurge = _config.AutopurgePurgeInterval > 0,
         };

@@ -107,6 +107,84 @@ public sealed class DurabilityTests
     }
 
     [Fact]
+    public async Task TheLogSizeLimitTriggersASnapshotLongBeforeSnapCount()
+    {
+        string dir = TestServer.NewDataDir();
+        // snapSizeLimitInKb=64: a snapshot once 32-64 KiB of log (jittered) were written, whatever snapCount says.
+        var server = TestServer.Start(dir, c => c with { SnapCount = 1_000_000, SnapSizeLimitInKb = 64 });
+        try
+        {
+            using var zk = await RawZk.ConnectAsync(server.Endpoint);
+            Assert.Equal(0, (await zk.CallAsync(1, OpCode.Create, w => RawZk.Create(w, "/big"))).Err);
+            var value = new byte[2048];
+            for (int i = 0; i < 40; i++)
+            {
+                Assert.Equal(0, (await zk.CallAsync(10 + i, OpCode.SetData, w => { w.WriteString("/big"); w.WriteBuffer(value); w.WriteInt(-1); })).Err);
+            }
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!server.LogLines.Any(l => l.Contains("snapshot") && l.Contains("written")) && DateTime.UtcNow < deadline) await Task.Delay(50);
+            Assert.Contains(server.LogLines, l => l.Contains("snapshot") && l.Contains("written"));
+            Assert.NotEmpty(Directory.GetFiles(dir, "snap.*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            await server.DisposeAndDeleteAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnImageWhoseDigestDoesNotMatchItsReplayIsSkippedForTheOlderOne()
+    {
+        string dir = TestServer.NewDataDir();
+        var server = TestServer.Start(dir, c => c with { SnapCount = 20 });
+        var expected = new Dictionary<string, byte[]>();
+        using (var zk = await RawZk.ConnectAsync(server.Endpoint))
+        {
+            Assert.Equal(0, (await zk.CallAsync(1, OpCode.Create, w => RawZk.Create(w, "/g"))).Err);
+            for (int i = 0; i < 120; i++)
+            {
+                string p = $"/g/n{i}";
+                byte[] data = BitConverter.GetBytes(i * 13);
+                Assert.Equal(0, (await zk.CallAsync(10 + i, OpCode.Create, w => RawZk.Create(w, p, data))).Err);
+                expected[p] = data;
+            }
+        }
+        await server.DisposeAsync();
+        var snaps = Directory.GetFiles(dir, "snap.*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".tmp")).Order(StringComparer.Ordinal).ToList();
+        Assert.True(snaps.Count >= 2, $"need two images, found {snaps.Count}");
+
+        // Change the recorded digest of the newest image and re-seal its checksum: the file is intact,
+        // but image plus log no longer give the tree it claims, which only the digest check can see.
+        string newest = snaps[^1];
+        var bytes = File.ReadAllBytes(newest);
+        int content = bytes.Length - 24;
+        bytes[content - 1] ^= 0x5A; // last byte of the digest, the final field of the content
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(content + 8), System.IO.Hashing.XxHash3.HashToUInt64(bytes.AsSpan(0, content)));
+        File.WriteAllBytes(newest, bytes);
+
+        var again = TestServer.Start(dir);
+        try
+        {
+            Assert.Contains(again.LogLines, l => l.Contains("digest") && l.Contains(Path.GetFileName(newest)) && l.Contains("trying an older one"));
+            Assert.Contains(again.LogLines, l => l.Contains("tree digest verified"));
+            using var zk = await RawZk.ConnectAsync(again.Endpoint);
+            int xid = 1;
+            foreach (var (p, data) in expected)
+            {
+                var (gerr, _, g, _) = await zk.CallAsync(xid++, OpCode.GetData, w => { w.WriteString(p); w.WriteBool(false); });
+                Assert.Equal(0, gerr);
+                var gr = new JuteReader(g);
+                Assert.True(gr.ReadBuffer(out var got));
+                Assert.Equal(data, got.ToArray());
+            }
+        }
+        finally
+        {
+            await again.DisposeAndDeleteAsync();
+        }
+    }
+
+    [Fact]
     public async Task EphemeralsOfALiveSessionSurviveARestartUntilTheSessionExpires()
     {
         string dir = TestServer.NewDataDir();

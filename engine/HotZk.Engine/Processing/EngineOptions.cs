@@ -29,6 +29,8 @@ public sealed class EngineOptions
     public long ContainerMaxNeverUsedIntervalMs { get; init; }
     /// <summary>Txns between snapshots (with jitter in [n/2, n)).</summary>
     public int SnapCount { get; init; } = 100000;
+    /// <summary>Also snapshot once the log since the last snapshot exceeds this many bytes (with jitter in [n/2, n)); 0 = off. ZooKeeper's snapSizeLimitInKb.</summary>
+    public long SnapSizeLimitBytes { get; init; } = 4L << 30;
     /// <summary>Purge old snapshots and log segments after each snapshot (autopurge.purgeInterval &gt; 0).</summary>
     public bool AutoPurge { get; init; }
     /// <summary>Snapshots kept by purge.</summary>

@@ -133,11 +133,15 @@ public sealed partial class ZkEngine
     {
         int n = Math.Max(2, _options.SnapCount);
         _snapThreshold = (n / 2) + _random.Next(n / 2);
+        long bytes = _options.SnapSizeLimitBytes;
+        _snapBytesThreshold = bytes <= 0 ? long.MaxValue : (bytes / 2) + _random.NextInt64(Math.Max(1, bytes / 2));
     }
 
     private void MaybeSnapshot()
     {
-        if (_snapshots is null || _snapshotJob is not null || _txnsSinceSnapshot < _snapThreshold) return;
+        if (_snapshots is null || _snapshotJob is not null) return;
+        // ZooKeeper's rule: snapCount txns or snapSizeLimitInKb of log, each with its own jitter.
+        if (_txnsSinceSnapshot < _snapThreshold && _log.BytesSinceRoll < _snapBytesThreshold) return;
         BeginSnapshot();
     }
 
@@ -243,6 +247,7 @@ public sealed partial class ZkEngine
     public bool SnapshotInProgress => _snapshotJob is not null;
 
     private SnapshotJob? _snapshotJob;
+    private long _snapBytesThreshold = long.MaxValue;
 
     private sealed class SnapshotJob(SnapshotWriter writer)
     {

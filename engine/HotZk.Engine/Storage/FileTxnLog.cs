@@ -39,6 +39,10 @@ public sealed partial class FileTxnLog : ITxnLog
     private bool _stopping;
     private bool _disposed;
     private ITxnLogListener? _listener;
+    private long _bytesSinceRoll;
+
+    /// <inheritdoc/>
+    public long BytesSinceRoll => _bytesSinceRoll;
 
     /// <summary>Opens (recovering) or creates the log in <see cref="FileTxnLogOptions.DataLogDir"/>.</summary>
     /// <exception cref="TxnLogCorruptException">The log has a hole or damage outside its torn tail.</exception>
@@ -95,6 +99,8 @@ public sealed partial class FileTxnLog : ITxnLog
             ThrowBadTxnLength(txn.Length);
         }
 
+        _bytesSinceRoll += txn.Length;
+
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -149,6 +155,7 @@ public sealed partial class FileTxnLog : ITxnLog
     /// <inheritdoc/>
     public void Roll()
     {
+        _bytesSinceRoll = 0;
         lock (_gate)
         {
             _rollRequested = true;

@@ -38,6 +38,12 @@ public interface ITxnLog : IDisposable
     /// <summary>Starts a new segment file at the next append (called after a snapshot).</summary>
     void Roll();
 
+    /// <summary>
+    /// Bytes of txn records appended since the last <see cref="Roll"/> (or since opening): the log
+    /// size that ZooKeeper's <c>snapSizeLimitInKb</c> compares. A log that does not track it reports 0.
+    /// </summary>
+    long BytesSinceRoll => 0;
+
     /// <summary>Deletes whole segments whose txns all have zxid &lt;= <paramref name="zxid"/> and which are not needed to replay after it.</summary>
     void PurgeBefore(long zxid);
 }

@@ -650,6 +650,33 @@ public sealed class PrepProcessorTests
     }
 
     [Fact]
+    public void RecycledRecordsDoNotDisturbInFlightState()
+    {
+        // Records are reused once replaced, forgotten or discarded: none of that may leak into the
+        // state of paths that are still in flight.
+        Do(T.CreateReq("/a"));
+        Do(T.CreateReq("/b"));
+        var s1 = Prepare(T.SetDataReq("/a", version: 0));
+        var s2 = Prepare(T.SetDataReq("/a", version: 1)); // replaces s1's record of /a
+        Assert.Equal((1, 2), (s1.Version, s2.Version));
+        Assert.True(Prepare(T.MultiReq(_bob, T.CreateReq("/b/c"), T.SetDataReq("/b"), T.DeleteReq("/missing"))).IsFailedMulti);
+        var c = Prepare(T.CreateReq("/a/x")); // takes records recycled above
+        Assert.Equal(1, c.ParentCversion);
+        Assert.Equal(ErrorCode.BadVersion, Run(T.SetDataReq("/a", version: 1)));
+        Assert.Equal(ErrorCode.NoNode, Run(T.SetDataReq("/b/c")));
+        Assert.Equal(1, Prepare(T.SetDataReq("/b", version: 0)).Version);
+        foreach (var t in new[] { s1, s2 })
+        {
+            Assert.Equal(ErrorCode.Ok, _tree.ProcessTxn(t).Err);
+            _prep.Applied(t); // /a's record belongs to the later create: kept
+        }
+        Assert.Equal(3, Prepare(T.SetDataReq("/a", version: 2)).Version);
+        Assert.Equal(ErrorCode.NodeExists, Run(T.CreateReq("/a/x")));
+        var a = _prep.GetRecord("/a")!;
+        Assert.Equal((3, 1, 1), (a.Version, a.Cversion, a.ChildCount)); // one unapplied setData and one unapplied child
+    }
+
+    [Fact]
     public void FailedPrepareLeavesNoRecords()
     {
         Assert.Equal(ErrorCode.NoNode, Run(T.CreateReq("/x/y")));

@@ -27,6 +27,21 @@ public sealed class ChangeRecord
     /// <summary>ACL list.</summary>
     public Acl[] Acl = [];
 
+    /// <summary>Sets every field; returns this record.</summary>
+    public ChangeRecord Set(long zxid, string path, bool exists, int version, int cversion, int aversion, long ephemeralOwner, int childCount, Acl[] acl)
+    {
+        Zxid = zxid;
+        Path = path;
+        Exists = exists;
+        Version = version;
+        Cversion = cversion;
+        Aversion = aversion;
+        EphemeralOwner = ephemeralOwner;
+        ChildCount = childCount;
+        Acl = acl;
+        return this;
+    }
+
     /// <summary>A copy to modify (pending records are immutable once published).</summary>
     public ChangeRecord Duplicate(long zxid) => new()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using HotZk.Common;
 using HotZk.Engine.Auth;
 using HotZk.Engine.Tree;
@@ -17,12 +18,22 @@ public sealed class PrepProcessor
     private readonly DataTree _tree;
     private readonly EngineOptions _options;
     private readonly Dictionary<string, ChangeRecord> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChangeRecord>.AlternateLookup<ReadOnlySpan<char>> _pendingBySpan;
+
+    // Steady-state prep allocates no bookkeeping: one scratch list for the records a prepare produces
+    // (Prepare is not reentrant: a multi's sub-ops go through PrepareOp), records recycled once they
+    // leave _pending, and tree reads rented for the duration of one Prepare.
+    private const int MaxFreeRecords = 1024;
+    private readonly List<ChangeRecord> _scratch = new(4);
+    private readonly List<ChangeRecord> _temps = new(4);
+    private readonly Stack<ChangeRecord> _free = new();
 
     /// <summary>Creates the processor over <paramref name="tree"/>.</summary>
     public PrepProcessor(DataTree tree, EngineOptions options)
     {
         _tree = tree;
         _options = options;
+        _pendingBySpan = _pending.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Number of paths with in-flight changes.</summary>
@@ -59,9 +70,9 @@ public sealed class PrepProcessor
                     PrepareClose(req.SessionId, txn);
                     break;
                 default:
-                    var changes = new List<ChangeRecord>(2);
-                    PrepareOp(req, txn, auth, zxid, changes);
-                    foreach (var c in changes) _pending[c.Path] = c;
+                    PrepareOp(req, txn, auth, zxid, _scratch);
+                    foreach (var c in _scratch) Publish(c);
+                    _scratch.Clear();
                     break;
             }
         }
@@ -70,8 +81,39 @@ public sealed class PrepProcessor
             txn.Type = OpCode.Error;
             txn.Err = e.Code;
         }
+        finally
+        {
+            // Records of a failed prepare were never published.
+            foreach (var c in _scratch) Recycle(c);
+            _scratch.Clear();
+            foreach (var c in _temps) Recycle(c);
+            _temps.Clear();
+        }
         return txn;
     }
+
+    /// <summary>Makes <paramref name="c"/> the in-flight state of its path; the record it replaces is recycled.</summary>
+    private void Publish(ChangeRecord c)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_pending, c.Path, out bool exists);
+        if (exists && !ReferenceEquals(slot, c)) Recycle(slot!);
+        slot = c;
+    }
+
+    /// <summary>A record to fill (every field is set by the caller through <see cref="ChangeRecord.Set"/>).</summary>
+    private ChangeRecord Rent() => _free.TryPop(out var r) ? r : new ChangeRecord();
+
+    /// <summary>Takes back a record nothing references any more (out of _pending, not published, or a finished tree read).</summary>
+    private void Recycle(ChangeRecord r)
+    {
+        r.Path = "";
+        r.Acl = [];
+        if (_free.Count < MaxFreeRecords) _free.Push(r);
+    }
+
+    /// <summary><see cref="ChangeRecord.Duplicate"/> into a recycled record.</summary>
+    private ChangeRecord Duplicate(ChangeRecord from, long zxid) =>
+        Rent().Set(zxid, from.Path, from.Exists, from.Version, from.Cversion, from.Aversion, from.EphemeralOwner, from.ChildCount, from.Acl);
 
     /// <summary>Forgets the in-flight records produced by <paramref name="txn"/> once it is applied.</summary>
     public void Applied(Txn txn)
@@ -95,42 +137,53 @@ public sealed class PrepProcessor
                     // Records of the deleted ephemerals and their parents.
                     var stale = new List<string>();
                     foreach (var kv in _pending) if (kv.Value.Zxid == txn.Zxid) stale.Add(kv.Key);
-                    foreach (var p in stale) _pending.Remove(p);
+                    foreach (var p in stale)
+                    {
+                        if (_pending.Remove(p, out var r)) Recycle(r);
+                    }
                     break;
                 }
             default:
                 if (txn.Path.Length == 0) return;
                 ForgetPath(txn.Path, txn.Zxid);
-                string parent = PathValidator.Parent(txn.Path);
+                var parent = ParentOf(txn.Path);
                 if (parent.Length > 0) ForgetPath(parent, txn.Zxid);
                 break;
         }
     }
 
-    private void ForgetPath(string path, long zxid)
+    private void ForgetPath(ReadOnlySpan<char> path, long zxid)
     {
-        if (_pending.TryGetValue(path, out var r) && r.Zxid <= zxid) _pending.Remove(path);
+        if (_pendingBySpan.TryGetValue(path, out var r) && r.Zxid <= zxid)
+        {
+            _pendingBySpan.Remove(path);
+            Recycle(r);
+        }
+    }
+
+    /// <summary><see cref="PathValidator.Parent"/> without making a string.</summary>
+    private static ReadOnlySpan<char> ParentOf(string path)
+    {
+        int i = path.LastIndexOf('/');
+        if (i <= 0) return path.Length <= 1 ? default : "/";
+        return path.AsSpan(0, i);
     }
 
     /// <summary>The state of a path including in-flight writes, or null when it does not exist.</summary>
-    public ChangeRecord? GetRecord(string path)
+    /// <remarks>An in-flight record is returned as is: read it before the next Prepare or Applied (it is recycled once applied).</remarks>
+    public ChangeRecord? GetRecord(string path) => GetRecord(path, pooled: false);
+
+    /// <summary>As <see cref="GetRecord(string)"/>; a tree read into a pooled record lives until the current Prepare ends.</summary>
+    private ChangeRecord? GetRecord(string path, bool pooled)
     {
         if (path.Length == 0) path = "/";
         if (_pending.TryGetValue(path, out var r)) return r.Exists ? r : null;
         int id = _tree.Find(path);
         if (id < 0) return null;
         ref readonly var m = ref _tree.MetaOf(id);
-        return new ChangeRecord
-        {
-            Path = path,
-            Exists = true,
-            Version = m.Version,
-            Cversion = m.Cversion,
-            Aversion = m.Aversion,
-            EphemeralOwner = m.EphemeralOwner,
-            ChildCount = _tree.ChildCountOf(id),
-            Acl = _tree.AclOf(id),
-        };
+        if (pooled) _temps.Add(r = Rent());
+        else r = new ChangeRecord();
+        return r.Set(0, path, true, m.Version, m.Cversion, m.Aversion, m.EphemeralOwner, _tree.ChildCountOf(id), _tree.AclOf(id));
     }
 
     private int CurrentDataLength(string path)
@@ -147,14 +200,14 @@ public sealed class PrepProcessor
         {
             if (local[i].Path == path) return local[i].Exists ? local[i] : null;
         }
-        return GetRecord(path);
+        return GetRecord(path, pooled: true);
     }
 
     private void PrepareMulti(Request req, Txn txn, AuthInfo? auth)
     {
         var ops = req.Ops ?? [];
         var subs = new List<Txn>(ops.Count);
-        var local = new List<ChangeRecord>();
+        var local = _scratch;
         ErrorCode failure = ErrorCode.Ok;
         foreach (var op in ops)
         {
@@ -185,8 +238,10 @@ public sealed class PrepProcessor
         // All or nothing: a failed multi leaves no in-flight state behind.
         if (failure == ErrorCode.Ok)
         {
-            foreach (var c in local) _pending[c.Path] = c;
+            foreach (var c in local) Publish(c);
+            local.Clear();
         }
+        // Otherwise Prepare recycles what is left in the scratch list.
     }
 
     private void PrepareClose(long sessionId, Txn txn)
@@ -203,14 +258,14 @@ public sealed class PrepProcessor
         txn.PathsToDelete = list;
         foreach (var p in list)
         {
-            _pending[p] = new ChangeRecord { Zxid = txn.Zxid, Path = p, Exists = false };
+            Publish(Rent().Set(txn.Zxid, p, false, 0, 0, 0, 0, 0, []));
             string parentPath = PathValidator.Parent(p);
-            var parent = GetRecord(parentPath);
+            var parent = GetRecord(parentPath, pooled: true);
             if (parent is not null)
             {
-                var np = parent.Duplicate(txn.Zxid);
+                var np = Duplicate(parent, txn.Zxid);
                 np.ChildCount = Math.Max(0, np.ChildCount - 1);
-                _pending[np.Path] = np;
+                Publish(np);
             }
         }
     }
@@ -239,7 +294,7 @@ public sealed class PrepProcessor
                     txn.Path = req.Path;
                     txn.Data = req.Data;
                     txn.Version = newVersion;
-                    var n = rec.Duplicate(zxid);
+                    var n = Duplicate(rec, zxid);
                     n.Version = newVersion;
                     local.Add(n);
                     break;
@@ -254,7 +309,7 @@ public sealed class PrepProcessor
                     txn.Path = req.Path;
                     txn.Acl = acl;
                     txn.Version = newVersion;
-                    var n = rec.Duplicate(zxid);
+                    var n = Duplicate(rec, zxid);
                     n.Aversion = newVersion;
                     n.Acl = acl;
                     local.Add(n);
@@ -273,7 +328,7 @@ public sealed class PrepProcessor
             case OpCode.Reconfig:
                 {
                     if (!_options.ReconfigEnabled) throw new PrepException(ErrorCode.ReconfigDisabled);
-                    var rec = GetRecord(DataTree.ConfigPath);
+                    var rec = GetRecord(DataTree.ConfigPath, pooled: true);
                     if (rec is not null) CheckAcl(rec.Acl, Perms.Write, auth);
                     // Standalone servers cannot reconfigure.
                     throw new PrepException(ErrorCode.Unimplemented);
@@ -345,11 +400,11 @@ public sealed class PrepProcessor
         txn.Acl = acl;
         txn.ParentCversion = newCversion;
 
-        var np = parent.Duplicate(zxid);
+        var np = Duplicate(parent, zxid);
         np.Cversion = newCversion;
         np.ChildCount++;
         local.Add(np);
-        local.Add(new ChangeRecord { Zxid = zxid, Path = path, Exists = true, EphemeralOwner = owner, Acl = acl });
+        local.Add(Rent().Set(zxid, path, true, 0, 0, 0, owner, 0, acl));
     }
 
     private void PrepareDelete(Request req, Txn txn, AuthInfo? auth, long zxid, List<ChangeRecord> local)
@@ -372,10 +427,10 @@ public sealed class PrepProcessor
         }
         if (node.ChildCount > 0) throw new PrepException(ErrorCode.NotEmpty);
         txn.Path = path;
-        var np = parent.Duplicate(zxid);
+        var np = Duplicate(parent, zxid);
         np.ChildCount--;
         local.Add(np);
-        local.Add(new ChangeRecord { Zxid = zxid, Path = path, Exists = false });
+        local.Add(Rent().Set(zxid, path, false, 0, 0, 0, 0, 0, []));
     }
 
     /// <summary>Java's <c>%010d</c>: ten characters including a minus sign (after 2^31 creations).</summary>

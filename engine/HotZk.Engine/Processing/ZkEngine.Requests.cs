@@ -112,12 +112,12 @@ public sealed partial class ZkEngine
         }
         if (r is null) return;
 
-        FillWriteResult(r, txn, result);
+        FillWriteResult(r, txn, in result);
         r.Done = true;
         if (r.Session is not null) Drain(r.Session);
     }
 
-    private void FillWriteResult(Request r, Txn txn, TxnResult result)
+    private static void FillWriteResult(Request r, Txn txn, in TxnResult result)
     {
         if (txn.Type == OpCode.Error)
         {

@@ -3,7 +3,8 @@ using HotZk.Common;
 namespace HotZk.Engine.Tree;
 
 /// <summary>What applying one txn (or one sub-txn of a multi) produced.</summary>
-public sealed class TxnResult
+/// <remarks>A struct: applying a txn allocates no result object (a multi still allocates its list of sub-results).</remarks>
+public struct TxnResult
 {
     /// <summary>Txn type applied (for a multi sub-result: the sub-op's type, or Error).</summary>
     public OpCode Type;

@@ -677,6 +677,24 @@ public sealed class PrepProcessorTests
     }
 
     [Fact]
+    public void ReleasedTxnIsReusedWithNoFieldOfItsLastUse()
+    {
+        Do(T.CreateReq("/p"));
+        var create = Do(T.CreateReq("/p/e", flags: 1, data: "abc")); // ephemeral: Acl, Data, Ephemeral, ParentCversion set
+        Assert.True(create.Ephemeral);
+        _prep.Release(create);
+        var set = Prepare(T.SetDataReq("/p", "x"));
+        Assert.Same(create, set);
+        Assert.Equal((OpCode.SetData, "/p", 1, 0x100L, _zxid), (set.Type, set.Path, set.Version, set.ClientId, set.Zxid));
+        Assert.Equal("x"u8.ToArray(), set.Data);
+        Assert.Null(set.Acl);
+        Assert.False(set.Ephemeral);
+        Assert.Equal((0, 0L, 0, ErrorCode.Ok), (set.ParentCversion, set.Ttl, set.Timeout, set.Err));
+        Assert.Null(set.PathsToDelete);
+        Assert.Null(set.Ops);
+    }
+
+    [Fact]
     public void FailedPrepareLeavesNoRecords()
     {
         Assert.Equal(ErrorCode.NoNode, Run(T.CreateReq("/x/y")));

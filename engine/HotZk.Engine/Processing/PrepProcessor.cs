@@ -27,6 +27,8 @@ public sealed class PrepProcessor
     private readonly List<ChangeRecord> _scratch = new(4);
     private readonly List<ChangeRecord> _temps = new(4);
     private readonly Stack<ChangeRecord> _free = new();
+    private const int MaxFreeTxns = 1024;
+    private readonly Stack<Txn> _freeTxns = new();
 
     /// <summary>Creates the processor over <paramref name="tree"/>.</summary>
     public PrepProcessor(DataTree tree, EngineOptions options)
@@ -46,9 +48,15 @@ public sealed class PrepProcessor
     }
 
     /// <summary>Builds the txn for <paramref name="req"/> with the given zxid and time.</summary>
+    /// <remarks>The txn may be a recycled one: hand it back with <see cref="Release"/> once nothing reads it any more.</remarks>
     public Txn Prepare(Request req, long zxid, long time)
     {
-        var txn = new Txn { ClientId = req.SessionId, Cxid = req.Xid, Zxid = zxid, Time = time, Type = req.Op };
+        var txn = _freeTxns.TryPop(out var free) ? free : new Txn();
+        txn.ClientId = req.SessionId;
+        txn.Cxid = req.Xid;
+        txn.Zxid = zxid;
+        txn.Time = time;
+        txn.Type = req.Op;
         var auth = req.Connection?.Auth;
         if (req.Malformed)
         {
@@ -120,6 +128,17 @@ public sealed class PrepProcessor
     {
         if (_pending.Count == 0) return;
         Forget(txn);
+    }
+
+    /// <summary>
+    /// Takes back a txn that has been logged, applied and answered: nothing may read it afterwards
+    /// (its path, data and ACL references are dropped; a multi's sub-txns are left to the GC).
+    /// </summary>
+    public void Release(Txn txn)
+    {
+        if (_freeTxns.Count >= MaxFreeTxns) return;
+        txn.Reset();
+        _freeTxns.Push(txn);
     }
 
     /// <summary>Drops every in-flight record (log failure: those txns will never apply).</summary>

@@ -74,6 +74,8 @@ public sealed partial class ZkEngine
             var (txn, r) = _inFlight.Dequeue();
             Interlocked.Decrement(ref _outstanding);
             Apply(txn, r);
+            // Logged, applied and answered: the txn object serves a later write.
+            Prep.Release(txn);
         }
         MaybeSnapshot();
     }

@@ -57,6 +57,27 @@ public sealed class Txn
     /// <summary>Sub-txns of a multi (their header fields are unused).</summary>
     public List<Txn>? Ops { get; set; }
 
+    /// <summary>Clears every field back to a new txn's values (a pooled txn serves the next write).</summary>
+    public void Reset()
+    {
+        ClientId = 0;
+        Cxid = 0;
+        Zxid = 0;
+        Time = 0;
+        Type = default;
+        Path = "";
+        Data = null;
+        Acl = null;
+        Ephemeral = false;
+        ParentCversion = 0;
+        Ttl = 0;
+        Version = 0;
+        Timeout = 0;
+        Err = default;
+        PathsToDelete = null;
+        Ops = null;
+    }
+
     /// <summary>True for a multi whose sub-txns contain an error: nothing is applied.</summary>
     public bool IsFailedMulti
     {

@@ -4,15 +4,17 @@ using System.Runtime.InteropServices;
 namespace HotZk.Engine.Tree;
 
 /// <summary>
-/// Off-heap memory for znode name+data blocks, so the tree's bytes are not managed objects and
+/// Off-heap memory for znode name+data blocks (and the node table's slot chunks), so the tree's bytes are not managed objects and
 /// garbage collections do not grow with the tree. Blocks up to 64 KiB come from 1 MiB native slabs
-/// carved per size class (16-byte steps to 256 B, then eight steps per doubling: at most 12.5 %
+/// carved per size class (2 MiB, aligned for huge pages once the tree is large) (16-byte steps to 256 B, then eight steps per doubling: at most 12.5 %
 /// slack) and go back to a per-class free list; larger blocks are allocated one by one.
 /// Single-threaded, like the tree that owns it. A caller frees a block with the size it asked for.
 /// </summary>
 internal sealed unsafe class NativeBlockArena : IDisposable
 {
-    private const int SlabBytes = 1 << 20;
+    private const int SlabBytes = HugePages.Size;
+    // Below this much memory a tree stays on small pages: a huge page per size class would cost a small tree more than it saves.
+    private const long HugePageThreshold = 32L << 20;
     private const int MaxSmall = 64 * 1024;
     private const int ClassCount = 80;
 
@@ -75,15 +77,27 @@ internal sealed unsafe class NativeBlockArena : IDisposable
         }
         if (_bump[cls] + csize > _bumpEnd[cls])
         {
-            nint slab = (nint)NativeMemory.Alloc(SlabBytes);
-            _slabs.Add(slab);
-            ReservedBytes += SlabBytes;
+            nint slab = AllocateRegion(SlabBytes);
             _bump[cls] = slab;
             _bumpEnd[cls] = slab + (SlabBytes - (SlabBytes % csize));
         }
         nint p = _bump[cls];
         _bump[cls] = p + csize;
         return p;
+    }
+
+    /// <summary>
+    /// A zero-initialised-on-demand region of <paramref name="bytes"/> (a multiple of the huge page size),
+    /// aligned for huge pages and freed with the arena (the node table keeps its slot chunks here).
+    /// </summary>
+    public nint AllocateRegion(int bytes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        nint region = (nint)NativeMemory.AlignedAlloc((nuint)bytes, HugePages.Size);
+        _slabs.Add(region);
+        ReservedBytes += bytes;
+        if (ReservedBytes >= HugePageThreshold) HugePages.Advise(region, (nuint)bytes);
+        return region;
     }
 
     /// <summary>Returns a block allocated with the same <paramref name="size"/>.</summary>
@@ -129,7 +143,7 @@ internal sealed unsafe class NativeBlockArena : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var s in _slabs) NativeMemory.Free((void*)s);
+        foreach (var s in _slabs) NativeMemory.AlignedFree((void*)s);
         foreach (var b in _large) NativeMemory.Free((void*)b);
         _slabs.Clear();
         _large.Clear();

@@ -3,12 +3,12 @@ using System.IO.Hashing;
 namespace HotZk.Engine.Tree;
 
 /// <summary>
-/// The storage of the znode tree: <see cref="NodeRecord"/> slots in chunked struct arrays, names
+/// The storage of the znode tree: <see cref="NodeRecord"/> slots in native 2 MiB chunks, names
 /// and data in a <see cref="NativeBlockArena"/>, a chained hash index from the UTF-8 path to the
 /// slot, and child lists as sibling links. No string or object exists per znode: a path is
 /// matched by walking the parent links and comparing names. Single-threaded (the engine thread).
 /// </summary>
-internal sealed class NodeTable : IDisposable
+internal sealed unsafe class NodeTable : IDisposable
 {
     /// <summary>The root's slot; it is never freed.</summary>
     public const int RootId = 0;
@@ -17,7 +17,8 @@ internal sealed class NodeTable : IDisposable
     private const int ChunkSize = 1 << ChunkBits;
     private const int ChunkMask = ChunkSize - 1;
 
-    private NodeRecord[][] _chunks = new NodeRecord[4][];
+    // Slot chunks are native regions of exactly one huge page (16384 x 128 B), owned by the arena.
+    private nint[] _chunks = new nint[4];
     private int _chunkCount;
     private int _highWater;
     private int _freeSlot = -1;
@@ -56,10 +57,10 @@ internal sealed class NodeTable : IDisposable
     public long NativeBytesInUse => _arena.AllocatedBytes;
 
     /// <summary>Managed bytes of the slot arrays and the index.</summary>
-    public long IndexBytes => ((long)_chunkCount * ChunkSize * System.Runtime.CompilerServices.Unsafe.SizeOf<NodeRecord>()) + (_buckets.Length * 4L);
+    public long IndexBytes => ((long)_chunkCount * ChunkSize * sizeof(NodeRecord)) + (_buckets.Length * 4L);
 
     /// <summary>The record of a slot.</summary>
-    public ref NodeRecord this[int id] => ref _chunks[id >> ChunkBits][id & ChunkMask];
+    public ref NodeRecord this[int id] => ref ((NodeRecord*)_chunks[id >> ChunkBits])[id & ChunkMask];
 
     /// <summary>True when <paramref name="id"/> holds a live znode.</summary>
     public bool IsLive(int id) => id >= 0 && id < _highWater && this[id].NameLength >= 0;
@@ -245,7 +246,7 @@ internal sealed class NodeTable : IDisposable
         while (_chunkCount * ChunkSize < count)
         {
             if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
-            _chunks[_chunkCount++] = new NodeRecord[ChunkSize];
+            _chunks[_chunkCount++] = _arena.AllocateRegion(ChunkSize * sizeof(NodeRecord));
         }
         if (count > _buckets.Length)
         {
@@ -287,7 +288,7 @@ internal sealed class NodeTable : IDisposable
         if ((_highWater >> ChunkBits) >= _chunkCount)
         {
             if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
-            _chunks[_chunkCount++] = new NodeRecord[ChunkSize];
+            _chunks[_chunkCount++] = _arena.AllocateRegion(ChunkSize * sizeof(NodeRecord));
         }
         return _highWater++;
     }

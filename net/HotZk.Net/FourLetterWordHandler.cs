@@ -215,12 +215,12 @@ public sealed class FourLetterWordHandler
         Kv("zk_outstanding_tls_handshake", 0);
         Kv("zk_non_mtls_local_conn_count", 0);
         Kv("zk_non_mtls_remote_conn_count", 0);
-        // HotZk's own memory figures: the tree's native name/data bytes, its slot and index arrays, and the GC heap.
+        // HotZk's own memory figures (zk_ prefix: mntr consumers expect every key to carry it): the tree's native name/data bytes, its slot and index arrays, and the GC heap.
         var gc = GC.GetGCMemoryInfo();
-        Kv("hotzk_tree_native_bytes", e.Tree.NativeBytes);
-        Kv("hotzk_tree_index_bytes", e.Tree.IndexBytes);
-        Kv("hotzk_gc_heap_bytes", gc.HeapSizeBytes);
-        Kv("hotzk_gc_committed_bytes", gc.TotalCommittedBytes);
+        Kv("zk_hotzk_tree_native_bytes", e.Tree.NativeBytes);
+        Kv("zk_hotzk_tree_index_bytes", e.Tree.IndexBytes);
+        Kv("zk_hotzk_gc_heap_bytes", gc.HeapSizeBytes);
+        Kv("zk_hotzk_gc_committed_bytes", gc.TotalCommittedBytes);
         return sb.ToString();
     }
 

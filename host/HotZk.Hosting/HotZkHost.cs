@@ -125,12 +125,13 @@ public sealed class HotZkHost : IAsyncDisposable
     {
         string v2 = Path.Combine(dataDir, "version-2");
         if (!Directory.Exists(v2)) return;
-        bool apache = Directory.EnumerateFiles(v2, "snapshot.*").Any() || Directory.EnumerateFiles(v2, "log.*").Any();
+        // The importer's own listing: snapshot.<hex>, .gz and .snappy snapshots, log.<hex> logs.
+        bool apache = ApacheSnapshotReader.ListSnapshots(v2).Count > 0 || ApacheTxnLogReader.ListLogs(v2).Count > 0;
         bool hotzk = Directory.Exists(Path.Combine(dataDir, "hotzk-snap")) || Directory.Exists(Path.Combine(dataDir, "hotzk-log"));
         if (apache && !hotzk)
         {
             // Starting empty here would look like data loss to the user: refuse instead.
-            throw new InvalidDataException($"{dataDir} is an Apache ZooKeeper data dir (version-2/ holds snapshot.*/log.* files). " +
+            throw new InvalidDataException($"{dataDir} is an Apache ZooKeeper data dir (version-2/ holds snapshot.<zxid>[.gz|.snappy] or log.<zxid> files). " +
                  $"HotZk does not serve it in place: run 'hotzk import --from {dataDir} --to <new dataDir>' and point dataDir at the result.");
         }
     }

@@ -113,14 +113,14 @@ public static class ApacheTxnLogReader
         return new ApacheTxn(zxid, clientId, cxid, time, type, payload);
     }
 
-    internal static IReadOnlyList<(long, string)> ListByHex(string dir, string prefix)
+    private static IReadOnlyList<(long, string)> ListByHex(string dir, string prefix)
     {
         var files = new List<(long, string)>();
         foreach (string path in Directory.EnumerateFiles(dir, prefix + "*"))
         {
             if (long.TryParse(Path.GetFileName(path).AsSpan(prefix.Length), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long zxid))
             {
-                files.Add((zxid, path)); // a .gz/.snappy suffix fails the parse and is skipped
+                files.Add((zxid, path)); // any suffix fails the parse and is skipped
             }
         }
 
@@ -161,28 +161,86 @@ public sealed record ApacheSnapshot(
     IReadOnlyDictionary<long, Acl[]> AclCache,
     IReadOnlyList<ApacheZnode> Nodes);
 
-/// <summary>Reads Apache ZooKeeper snapshot files (<c>version-2/snapshot.&lt;hex&gt;</c>, uncompressed).</summary>
-/// <remarks>Loads the whole file into memory; fine for the import of test and small production trees.</remarks>
+/// <summary>Reads Apache ZooKeeper snapshot files (<c>version-2/snapshot.&lt;hex&gt;</c>, optionally <c>.gz</c> or <c>.snappy</c>).</summary>
+/// <remarks>Loads the whole file (and its decompressed form) into memory; fine for the import of test and small production trees.</remarks>
 public static class ApacheSnapshotReader
 {
     private const int Magic = 0x5A4B534E; // "ZKSN"
+    private const string Prefix = "snapshot.";
 
-    /// <summary>The uncompressed <c>snapshot.*</c> files in <paramref name="versionDir"/>, newest first.</summary>
+    /// <summary>
+    /// The <c>snapshot.&lt;hex&gt;</c>, <c>snapshot.&lt;hex&gt;.gz</c> and <c>snapshot.&lt;hex&gt;.snappy</c>
+    /// files in <paramref name="versionDir"/>, newest zxid first whatever their compression (ZooKeeper
+    /// writes the form <c>zookeeper.snapshot.compression.method</c> selects, and reads all three).
+    /// Other names are ignored.
+    /// </summary>
     public static IReadOnlyList<(long Zxid, string Path)> ListSnapshots(string versionDir)
     {
-        var files = ApacheTxnLogReader.ListByHex(versionDir, "snapshot.").ToList();
-        files.Reverse();
+        var files = new List<(long, string)>();
+        foreach (string path in Directory.EnumerateFiles(versionDir, Prefix + "*"))
+        {
+            if (TryParseName(Path.GetFileName(path), out long zxid, out _))
+            {
+                files.Add((zxid, path));
+            }
+        }
+
+        // Newest first; for one zxid in two forms (compression changed across a restart) a fixed order.
+        files.Sort((x, y) => x.Item1 != y.Item1 ? y.Item1.CompareTo(x.Item1) : string.CompareOrdinal(x.Item2, y.Item2));
         return files;
     }
 
-    /// <summary>Parses a snapshot and checks its first seal (Adler-32 of everything before it).</summary>
-    /// <exception cref="InvalidDataException">Not a snapshot, truncated, or the seal does not match.</exception>
+    /// <summary>Splits a snapshot file name into its zxid and its storage format.</summary>
+    /// <returns>False for names that are not <c>snapshot.&lt;hex&gt;[.gz|.snappy]</c>.</returns>
+    public static bool TryParseName(string fileName, out long zxid, out ApacheSnapshotFormat format)
+    {
+        zxid = 0;
+        format = ApacheSnapshotFormat.Plain;
+        if (!fileName.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> rest = fileName.AsSpan(Prefix.Length);
+        int dot = rest.IndexOf('.');
+        if (dot >= 0)
+        {
+            ReadOnlySpan<char> suffix = rest[(dot + 1)..];
+            if (suffix.Equals("gz", StringComparison.OrdinalIgnoreCase))
+            {
+                format = ApacheSnapshotFormat.Gzip;
+            }
+            else if (suffix.Equals("snappy", StringComparison.OrdinalIgnoreCase))
+            {
+                format = ApacheSnapshotFormat.Snappy;
+            }
+            else
+            {
+                return false;
+            }
+
+            rest = rest[..dot];
+        }
+
+        return rest.Length > 0 && long.TryParse(rest, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out zxid);
+    }
+
+    /// <summary>
+    /// Parses a snapshot in any of the three forms and checks its first seal (Adler-32 of the
+    /// uncompressed bytes before it, as ZooKeeper's checked stream computes it over the decompressed data).
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a snapshot, a damaged or truncated file or compressed stream, or the seal does not match; the message names the file.</exception>
     public static ApacheSnapshot Read(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
+        if (!TryParseName(Path.GetFileName(path), out _, out var format))
+        {
+            format = ApacheSnapshotFormat.Plain;
+        }
+
+        byte[] file = File.ReadAllBytes(path);
         try
         {
-            return Parse(bytes);
+            return Parse(ApacheSnapshotDecompressor.Decompress(file, format));
         }
         catch (JuteException ex)
         {
@@ -243,6 +301,13 @@ public static class ApacheSnapshotReader
         if ((ulong)seal != expected)
         {
             throw new InvalidDataException("the Adler-32 seal does not match");
+        }
+
+        // ZooKeeper reads the "/" written after each seal too; it is the last byte a compressed stream
+        // can lose at a block boundary without failing to decompress.
+        if (r.ReadStringNotNull() != "/")
+        {
+            throw new InvalidDataException("no \"/\" after the seal");
         }
 
         return new ApacheSnapshot(sessions, acls, nodes);

@@ -343,12 +343,15 @@ public sealed class ClientConnection : IClientConnection
     {
         if (_sending) return;
         _sending = true;
-        _ = SendLoopAsync();
+        // An idle engine sends the reply inline (a non-blocking send; a full socket buffer continues
+        // asynchronously), saving a thread hop per request. A busy one leaves sending to the thread pool
+        // so replies batch up and the engine thread spends no syscalls under load.
+        _ = SendLoopAsync(yieldFirst: !_server.Engine.IsIdle);
     }
 
-    private async Task SendLoopAsync()
+    private async Task SendLoopAsync(bool yieldFirst)
     {
-        await Task.Yield();
+        if (yieldFirst) await Task.Yield();
         try
         {
             while (true)

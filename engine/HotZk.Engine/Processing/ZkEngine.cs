@@ -77,6 +77,12 @@ public sealed partial class ZkEngine : ITxnLogListener, IDisposable
     public int OutstandingRequests => Volatile.Read(ref _outstanding);
     private int _outstanding;
 
+    /// <summary>
+    /// True when no work is queued for the engine thread: a reply produced now is the last of its burst,
+    /// so a connection may send it at once instead of handing it to another thread (latency of an idle server).
+    /// </summary>
+    public bool IsIdle => _queue.IsEmpty;
+
     /// <summary>True once recovery finished and requests are served.</summary>
     public bool IsServing => _serving;
 

@@ -38,6 +38,9 @@ public readonly struct JuteWriter
         _buffer.Advance(8);
     }
 
+    /// <summary>Writes bytes that are already jute-encoded (no length prefix).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> encoded) => _buffer.Write(encoded);
+
     /// <summary>Writes a length-prefixed buffer.</summary>
     public void WriteBuffer(ReadOnlySpan<byte> v)
     {

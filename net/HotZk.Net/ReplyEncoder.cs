@@ -75,10 +75,10 @@ public static class ReplyEncoder
                 r.Stat.Write(w);
                 break;
             case OpCode.GetChildren:
-                WriteStrings(w, r.Children);
+                WriteChildren(w, r);
                 break;
             case OpCode.GetChildren2:
-                WriteStrings(w, r.Children);
+                WriteChildren(w, r);
                 r.Stat.Write(w);
                 break;
             case OpCode.GetEphemerals:
@@ -148,7 +148,7 @@ public static class ReplyEncoder
                     res.Stat.Write(w);
                     break;
                 case OpCode.GetChildren:
-                    WriteStrings(w, res.Children);
+                    WriteChildren(w, res);
                     break;
             }
         }
@@ -161,6 +161,17 @@ public static class ReplyEncoder
     {
         if (r.ResultDataIsNull) w.WriteInt(-1);
         else w.WriteBuffer(r.ResultDataSpan);
+    }
+
+    private static void WriteChildren(JuteWriter w, Request r)
+    {
+        if (!r.HasChildNamesUtf8)
+        {
+            WriteStrings(w, r.Children);
+            return;
+        }
+        w.WriteInt(r.ChildNameCount);
+        w.WriteRaw(r.ChildNamesUtf8);
     }
 
     private static void WriteStrings(JuteWriter w, List<string>? list)

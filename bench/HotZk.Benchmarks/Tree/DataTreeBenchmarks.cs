@@ -45,8 +45,13 @@ public class DataTreeBenchmarks
         if (code != ErrorCode.Ok) throw new InvalidOperationException($"setup failed: {code}");
     }
 
+    /// <summary>Looking a node up by path and reading its stat, as every read does (GetNode itself returns a detached copy for tools).</summary>
     [Benchmark]
-    public bool GetNode() => _tree.GetNode(Node) is not null;
+    public int GetNode()
+    {
+        int id = _tree.Find(Node);
+        return id < 0 ? -1 : _tree.StatOf(id).Version;
+    }
 
     [Benchmark]
     public ErrorCode SetData() => _tree.SetData(Node, Fixtures.Value1K, 1, ++_zxid, 2, out _);
@@ -59,14 +64,17 @@ public class DataTreeBenchmarks
         return _tree.DeleteNode(Churn, ++_zxid);
     }
 
-    /// <summary>What the engine does for getChildren on a 100k-child parent: look up, copy the names.</summary>
+    /// <summary>What the engine does for getChildren on a 100k-child parent: look up, copy the UTF-8 names into the request's buffer.</summary>
     [Benchmark]
     public int GetChildren100k()
     {
-        var node = _tree.GetNode(Big)!;
-        List<string> children = [.. node.Children];
-        return children.Count;
+        int id = _tree.Find(Big);
+        _childrenResult.BeginChildNames();
+        foreach (var name in _tree.ChildNamesOf(id)) _childrenResult.AddChildName(name);
+        return _childrenResult.ChildNameCount;
     }
+
+    private readonly HotZk.Engine.Processing.Request _childrenResult = new();
 
     /// <summary>The apply step of a committed setData txn (what <c>ZkEngine</c> does per durable write).</summary>
     [Benchmark]

@@ -81,8 +81,83 @@ public sealed class Request
         data.CopyTo(_result);
         _resultLength = data.Length;
     }
-    /// <summary>getChildren / getEphemerals result.</summary>
-    public List<string>? Children;
+    /// <summary>
+    /// getChildren / getEphemerals result as strings. A getChildren result is kept as UTF-8
+    /// (<see cref="ChildNamesUtf8"/>); reading this then decodes a copy (tests, tools).
+    /// </summary>
+    public List<string>? Children
+    {
+        get => _children ?? (_childCount >= 0 ? DecodeChildNames() : null);
+        set
+        {
+            _children = value;
+            ClearChildNames();
+        }
+    }
+
+    /// <summary>True when the result's child names are held as UTF-8 (see <see cref="AddChildName"/>).</summary>
+    public bool HasChildNamesUtf8 => _childCount >= 0;
+
+    /// <summary>Number of UTF-8 child names held.</summary>
+    public int ChildNameCount => Math.Max(0, _childCount);
+
+    /// <summary>The child names exactly as jute writes a string vector's elements: (int32 length, bytes)*.</summary>
+    public ReadOnlySpan<byte> ChildNamesUtf8 => _childCount < 0 ? default : _childNames.AsSpan(0, _childNamesLength);
+
+    /// <summary>Starts an empty UTF-8 child-name result (the names go straight from the tree to the reply, no strings).</summary>
+    public void BeginChildNames()
+    {
+        _children = null;
+        _childCount = 0;
+        _childNamesLength = 0;
+    }
+
+    /// <summary>Appends one child name (UTF-8) to the result started by <see cref="BeginChildNames"/>.</summary>
+    public void AddChildName(ReadOnlySpan<byte> utf8)
+    {
+        int need = _childNamesLength + 4 + utf8.Length;
+        if (_childNames.Length < need)
+        {
+            var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(need, Math.Max(256, _childNames.Length * 2)));
+            _childNames.AsSpan(0, _childNamesLength).CopyTo(bigger);
+            if (_childNames.Length > 0) System.Buffers.ArrayPool<byte>.Shared.Return(_childNames);
+            _childNames = bigger;
+        }
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(_childNames.AsSpan(_childNamesLength), utf8.Length);
+        utf8.CopyTo(_childNames.AsSpan(_childNamesLength + 4));
+        _childNamesLength = need;
+        _childCount++;
+    }
+
+    private List<string> DecodeChildNames()
+    {
+        var list = new List<string>(_childCount);
+        var span = ChildNamesUtf8;
+        while (span.Length > 0)
+        {
+            int n = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(span);
+            list.Add(System.Text.Encoding.UTF8.GetString(span.Slice(4, n)));
+            span = span[(4 + n)..];
+        }
+        return list;
+    }
+
+    private void ClearChildNames()
+    {
+        _childCount = -1;
+        _childNamesLength = 0;
+        // Big results go back to the shared pool rather than staying with a pooled request.
+        if (_childNames.Length > 64 * 1024)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(_childNames);
+            _childNames = [];
+        }
+    }
+
+    private List<string>? _children;
+    private byte[] _childNames = [];
+    private int _childNamesLength;
+    private int _childCount = -1;
     /// <summary>getACL result.</summary>
     public Acl[]? ResultAcl;
     /// <summary>getAllChildrenNumber result.</summary>
@@ -143,7 +218,8 @@ public sealed class Request
         ResultPath = null;
         _resultLength = -1;
         if (_result is { Length: > 64 * 1024 }) _result = null; // a pooled request does not hoard large values
-        Children = null;
+        _children = null;
+        ClearChildNames();
         ResultAcl = null;
         Count = 0;
         Results = null;

@@ -271,9 +271,9 @@ public sealed partial class ZkEngine
                     if (node < 0) { r.Err = ErrorCode.NoNode; return; }
                     if (!AclChecker.Check(Tree.AclOf(node), Perms.Read, auth, skip)) { r.Err = ErrorCode.NoAuth; return; }
                     if (r.Watch && r.Connection is not null) Tree.Watches.AddChildWatch(NormalizeRoot(r.Path), r.Connection);
-                    var children = new List<string>(Tree.ChildCountOf(node));
-                    Tree.AddChildNames(node, children);
-                    r.Children = children;
+                    // Names go from the tree's UTF-8 straight into the request's pooled buffer: no string per child.
+                    r.BeginChildNames();
+                    foreach (var name in Tree.ChildNamesOf(node)) r.AddChildName(name);
                     r.Stat = Tree.StatOf(node);
                     return;
                 }

@@ -168,6 +168,52 @@ public sealed partial class DataTree : IDisposable
         for (int c = _table[id].FirstChild; c >= 0; c = _table[c].NextSibling) dest.Add(Encoding.UTF8.GetString(_table.NameOf(c)));
     }
 
+    /// <summary>The UTF-8 names of a node's children, without making strings (valid until the tree changes).</summary>
+    public ChildNames ChildNamesOf(int id) => new(_table, id);
+
+    /// <summary>The children of one node as UTF-8 names (a foreach-able view).</summary>
+    public readonly ref struct ChildNames
+    {
+        private readonly NodeTable _table;
+        private readonly int _parent;
+
+        internal ChildNames(NodeTable table, int parent)
+        {
+            _table = table;
+            _parent = parent;
+        }
+
+        /// <summary>Starts the walk.</summary>
+        public Enumerator GetEnumerator() => new(_table, _table[_parent].FirstChild);
+
+        /// <summary>Walks the sibling links.</summary>
+        public ref struct Enumerator
+        {
+            private readonly NodeTable _table;
+            private int _next;
+            private int _current;
+
+            internal Enumerator(NodeTable table, int first)
+            {
+                _table = table;
+                _next = first;
+                _current = -1;
+            }
+
+            /// <summary>The current child's name.</summary>
+            public readonly ReadOnlySpan<byte> Current => _table.NameOf(_current);
+
+            /// <summary>Moves to the next child.</summary>
+            public bool MoveNext()
+            {
+                if (_next < 0) return false;
+                _current = _next;
+                _next = _table[_current].NextSibling;
+                return true;
+            }
+        }
+    }
+
     /// <summary>The path of a node.</summary>
     public string PathOf(int id)
     {

@@ -17,6 +17,11 @@ public sealed class ServerProcess : IDisposable
 
     public int Port { get; }
     public int Pid => _process.Id;
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    /// <summary>Lines the server printed (stdout and stderr) so far.</summary>
+    public IReadOnlyCollection<string> Output => _output;
     public IPEndPoint Endpoint => new(IPAddress.Loopback, Port);
 
     public static int FreePort()
@@ -43,11 +48,11 @@ public sealed class ServerProcess : IDisposable
             UseShellExecute = false,
         };
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start hotzk-server");
-        p.ErrorDataReceived += (_, _) => { };
-        p.OutputDataReceived += (_, _) => { };
+        var sp = new ServerProcess(p, port);
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) sp._output.Enqueue(e.Data); };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) sp._output.Enqueue(e.Data); };
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();
-        var sp = new ServerProcess(p, port);
         if (await WaitForRuokAsync(p, port, TimeSpan.FromSeconds(30))) return sp;
         sp.Kill();
         throw new TimeoutException("hotzk-server did not start within 30 s");

@@ -185,6 +185,28 @@ public sealed class DurabilityTests
     }
 
     [Fact]
+    public async Task AMissingLogSegmentStopsStartUpInsteadOfServingAPartialTree()
+    {
+        string dir = TestServer.NewDataDir();
+        // 1 MiB segments (the smallest HotZk reserves) and no snapshot: the whole history spans several segments.
+        var server = TestServer.Start(dir, c => c with { SnapCount = 1_000_000, PreAllocSizeKb = 1024 });
+        using (var zk = await RawZk.ConnectAsync(server.Endpoint))
+        {
+            Assert.Equal(0, (await zk.CallAsync(1, OpCode.Create, w => RawZk.Create(w, "/h"))).Err);
+            var data = new byte[4096];
+            for (int i = 0; i < 1000; i++) Assert.Equal(0, (await zk.CallAsync(10 + i, OpCode.Create, w => RawZk.Create(w, $"/h/n{i}", data))).Err);
+        }
+        await server.DisposeAsync();
+        var segments = Directory.GetFiles(Path.Combine(dir, "hotzk-log"), "log.*").Order(StringComparer.Ordinal).ToList();
+        Assert.True(segments.Count >= 3, $"expected several segments, found {segments.Count}");
+        File.Delete(segments[1]);
+
+        var e = Assert.ThrowsAny<Exception>(() => TestServer.Start(dir));
+        Assert.Contains("hole", e.ToString(), StringComparison.OrdinalIgnoreCase);
+        try { Directory.Delete(dir, true); } catch (IOException) { }
+    }
+
+    [Fact]
     public async Task EphemeralsOfALiveSessionSurviveARestartUntilTheSessionExpires()
     {
         string dir = TestServer.NewDataDir();

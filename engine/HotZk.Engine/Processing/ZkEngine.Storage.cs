@@ -70,16 +70,18 @@ public sealed partial class ZkEngine
         }
         int replayed = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var logged in _log.ReadAfter(fromZxid))
+        foreach (var batch in ReadLogAhead(fromZxid))
         {
-            var txn = TxnSerializer.Read(logged.Txn.Span);
-            ApplyRecovered(txn, now);
-            replayed++;
-            if (!verified && txn.Zxid >= digestZxid)
+            foreach (var txn in batch)
             {
-                if (txn.Zxid == digestZxid) VerifyDigest(txn.Zxid, digest);
-                else _logSink($"WARN the log has no txn 0x{digestZxid:x} (the snapshot's digest point); digest not checked");
-                verified = true;
+                ApplyRecovered(txn, now);
+                replayed++;
+                if (!verified && txn.Zxid >= digestZxid)
+                {
+                    if (txn.Zxid == digestZxid) VerifyDigest(txn.Zxid, digest);
+                    else _logSink($"WARN the log has no txn 0x{digestZxid:x} (the snapshot's digest point); digest not checked");
+                    verified = true;
+                }
             }
         }
         if (!verified) _logSink($"WARN the log ends before 0x{digestZxid:x} (the snapshot's digest point; forceSync=no?); digest not checked");
@@ -93,6 +95,58 @@ public sealed partial class ZkEngine
         Volatile.Write(ref _lastApplied, Tree.LastProcessedZxid);
         _txnsSinceSnapshot = replayed;
         _logSink($"INFO recovered to zxid 0x{Tree.LastProcessedZxid:x}: snapshot 0x{fromZxid:x} + {replayed} txns from the log in {clock.ElapsedMilliseconds} ms; {Tree.NodeCount} nodes, {Sessions.Count} sessions, digest {Tree.Digest:x16}");
+    }
+
+    /// <summary>
+    /// The log after <paramref name="fromZxid"/>, read, checked and decoded on a second thread in
+    /// batches while this one applies (replay is the other half of a restart). Errors of the reader
+    /// (a hole, a damaged record) surface here in order; the reader stops when the caller does.
+    /// </summary>
+    private IEnumerable<List<Txn>> ReadLogAhead(long fromZxid)
+    {
+        const int BatchSize = 512;
+        using var cancel = new CancellationTokenSource();
+        using var batches = new System.Collections.Concurrent.BlockingCollection<List<Txn>>(boundedCapacity: 16);
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        var reader = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                var batch = new List<Txn>(BatchSize);
+                foreach (var logged in _log.ReadAfter(fromZxid))
+                {
+                    batch.Add(TxnSerializer.Read(logged.Txn.Span));
+                    if (batch.Count == BatchSize)
+                    {
+                        batches.Add(batch, cancel.Token);
+                        batch = new List<Txn>(BatchSize);
+                    }
+                }
+                if (batch.Count > 0) batches.Add(batch, cancel.Token);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // the applier stopped early (its own exception is on its way)
+            }
+            catch (Exception e)
+            {
+                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                batches.CompleteAdding();
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            foreach (var batch in batches.GetConsumingEnumerable()) yield return batch;
+        }
+        finally
+        {
+            cancel.Cancel();
+            reader.Wait();
+        }
+        failure?.Throw();
     }
 
     private void VerifyDigest(long zxid, ulong expected)

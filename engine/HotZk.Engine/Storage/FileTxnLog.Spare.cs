@@ -3,6 +3,7 @@ namespace HotZk.Engine.Storage;
 public sealed partial class FileTxnLog
 {
     private const string SpareFileName = "next-segment.tmp";
+    private const long SpareSyncBytes = 4 << 20;
     private const string BuildingFileName = "next-segment.building.tmp";
     private readonly object _spareLock = new();
     private Thread? _preparer;
@@ -133,7 +134,8 @@ public sealed partial class FileTxnLog
             Span<byte> header = stackalloc byte[TxnLogFormat.FileHeaderSize];
             TxnLogFormat.WriteFileHeader(header);
             RandomAccess.Write(handle, header, 0);
-            Reserve(handle, TxnLogFormat.FileHeaderSize, TxnLogFormat.FileHeaderSize + _options.PreallocationSize, _options.Preallocation);
+            Reserve(handle, TxnLogFormat.FileHeaderSize, TxnLogFormat.FileHeaderSize + _options.PreallocationSize, _options.Preallocation,
+                syncEvery: _options.ForceSync ? SpareSyncBytes : 0);
             if (_options.ForceSync)
             {
                 RandomAccess.FlushToDisk(handle);

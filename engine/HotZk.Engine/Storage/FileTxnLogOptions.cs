@@ -21,7 +21,7 @@ public sealed record FileTxnLogOptions(string DataLogDir)
     public long PreallocationSize { get; init; } = 64L << 20;
 
     /// <summary>How space is reserved; see <see cref="TxnLogPreallocation"/>.</summary>
-    public TxnLogPreallocation Preallocation { get; init; } = TxnLogPreallocation.ZeroFill;
+    public TxnLogPreallocation Preallocation { get; init; } = TxnLogPreallocation.Allocate;
 
     /// <summary>
     /// When false the flusher writes but never fsyncs. UNSAFE: a power loss or kernel crash loses

@@ -90,15 +90,7 @@ public sealed class DurabilityTests
             Assert.Equal(expected.Keys.ToHashSet(), names);
             var stat = Stat.Read(ref r);
             Assert.Equal(150 + 50, stat.Cversion); // 150 creations + 50 deletions
-            int xid = 2;
-            foreach (var (p, data) in expected)
-            {
-                var (gerr, _, g, _) = await zk.CallAsync(xid++, OpCode.GetData, w => { w.WriteString(p); w.WriteBool(false); });
-                Assert.Equal(0, gerr);
-                var gr = new JuteReader(g);
-                Assert.True(gr.ReadBuffer(out var got));
-                Assert.Equal(data, got.ToArray());
-            }
+            await AssertDataAsync(zk, expected, firstXid: 2);
         }
         finally
         {
@@ -168,15 +160,7 @@ public sealed class DurabilityTests
             Assert.Contains(again.LogLines, l => l.Contains("digest") && l.Contains(Path.GetFileName(newest)) && l.Contains("trying an older one"));
             Assert.Contains(again.LogLines, l => l.Contains("tree digest verified"));
             using var zk = await RawZk.ConnectAsync(again.Endpoint);
-            int xid = 1;
-            foreach (var (p, data) in expected)
-            {
-                var (gerr, _, g, _) = await zk.CallAsync(xid++, OpCode.GetData, w => { w.WriteString(p); w.WriteBool(false); });
-                Assert.Equal(0, gerr);
-                var gr = new JuteReader(g);
-                Assert.True(gr.ReadBuffer(out var got));
-                Assert.Equal(data, got.ToArray());
-            }
+            await AssertDataAsync(zk, expected, firstXid: 1);
         }
         finally
         {
@@ -236,6 +220,20 @@ public sealed class DurabilityTests
         finally
         {
             await again.DisposeAndDeleteAsync();
+        }
+    }
+
+    /// <summary>Every path of <paramref name="expected"/> reads back with exactly its data.</summary>
+    private static async Task AssertDataAsync(RawZk zk, Dictionary<string, byte[]> expected, int firstXid)
+    {
+        int xid = firstXid;
+        foreach (var (p, data) in expected)
+        {
+            var (gerr, _, g, _) = await zk.CallAsync(xid++, OpCode.GetData, w => { w.WriteString(p); w.WriteBool(false); });
+            Assert.Equal(0, gerr);
+            var gr = new JuteReader(g);
+            Assert.True(gr.ReadBuffer(out var got));
+            Assert.Equal(data, got.ToArray());
         }
     }
 }

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text;
 using HotZk.Common;
 using HotZk.Engine.Txns;

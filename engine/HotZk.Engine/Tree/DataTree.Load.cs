@@ -1,9 +1,5 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text;
 using HotZk.Common;
-using HotZk.Engine.Txns;
 
 namespace HotZk.Engine.Tree;
 

@@ -1,9 +1,4 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.IO.Hashing;
-using System.Text;
 using HotZk.Common;
-using HotZk.Engine.Txns;
 
 namespace HotZk.Engine.Tree;
 
@@ -95,6 +90,8 @@ public sealed partial class DataTree
         ReplaceData(stat, new QuotaStats(count, bytes).ToStatsBytes());
     }
 
+    private static readonly byte[] LimitNodeUtf8 = System.Text.Encoding.UTF8.GetBytes(QuotaStats.LimitNode);
+
     /// <summary>Re-derives the quota path set after a snapshot load.</summary>
     public void RebuildQuotaIndex()
     {
@@ -108,7 +105,7 @@ public sealed partial class DataTree
             int n = stack.Pop();
             for (int c = _table[n].FirstChild; c >= 0; c = _table[c].NextSibling)
             {
-                if (_table.NameOf(c).SequenceEqual(Encoding.UTF8.GetBytes(QuotaStats.LimitNode)))
+                if (_table.NameOf(c).SequenceEqual(LimitNodeUtf8))
                     _quotaPaths.Add(PathOf(n)[QuotaPath.Length..]);
                 stack.Push(c);
             }

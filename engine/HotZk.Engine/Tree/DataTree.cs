@@ -1,9 +1,6 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text;
 using HotZk.Common;
-using HotZk.Engine.Txns;
 using HotZk.Engine.Watches;
 
 namespace HotZk.Engine.Tree;

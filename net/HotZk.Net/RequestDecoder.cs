@@ -163,12 +163,16 @@ public static class RequestDecoder
     private static DecodeStatus DecodeMulti(ref JuteReader reader, Request r)
     {
         bool read = r.Op == OpCode.MultiRead;
-        var ops = new List<Request>();
+        var ops = r.RentOpsList();
+        r.Ops = ops; // owned by the request from here on, so a malformed frame's sub-requests still go back to the pool
         while (true)
         {
             var h = MultiHeader.Read(ref reader);
             if (h.Done) break;
-            var op = new Request { Op = h.Type, Xid = r.Xid };
+            var op = RequestPool.Rent();
+            op.Op = h.Type;
+            op.Xid = r.Xid;
+            ops.Add(op);
             switch (h.Type)
             {
                 case OpCode.Create:
@@ -206,9 +210,7 @@ public static class RequestDecoder
                 default:
                     return DecodeStatus.Malformed;
             }
-            ops.Add(op);
         }
-        r.Ops = ops;
         return DecodeStatus.Ok;
     }
 

@@ -207,7 +207,7 @@ public sealed class Request
         Version = -1;
         Watch = false;
         Mode = 0;
-        Ops = null;
+        ReleaseSubRequests();
         SetWatches = null;
         Malformed = false;
         AuthScheme = null;
@@ -222,13 +222,63 @@ public sealed class Request
         ClearChildNames();
         ResultAcl = null;
         Count = 0;
-        Results = null;
         ClientInfo = null;
         Done = false;
         StartTicks = 0;
         _pathUtf8Length = -1;
         if (_pathUtf8 is { Length: > 4096 }) _pathUtf8 = null;
     }
+
+    /// <summary>An empty list for decoded sub-operations (kept across uses of a pooled request).</summary>
+    public List<Request> RentOpsList()
+    {
+        var list = _spareOps ?? [];
+        _spareOps = null;
+        return list;
+    }
+
+    /// <summary>An empty list for per-op results (kept across uses of a pooled request).</summary>
+    public List<Request> RentResultsList()
+    {
+        var list = _spareResults ?? [];
+        _spareResults = null;
+        return list;
+    }
+
+    /// <summary>
+    /// Hands sub-requests back to the pool with their parent: every op, and every result that is not
+    /// also an op (a multiRead's results are its ops), each exactly once; the lists are kept for reuse.
+    /// </summary>
+    private void ReleaseSubRequests()
+    {
+        var ops = Ops;
+        var results = Results;
+        Ops = null;
+        Results = null;
+        if (results is not null)
+        {
+            for (int i = 0; i < results.Count; i++)
+            {
+                var x = results[i];
+                bool isOp = ops is not null && i < ops.Count && ReferenceEquals(ops[i], x);
+                if (!isOp && !ReferenceEquals(x, this)) RequestPool.Return(x);
+            }
+            results.Clear();
+            if (results.Capacity <= 64) _spareResults = results;
+        }
+        if (ops is not null)
+        {
+            foreach (var x in ops)
+            {
+                if (!ReferenceEquals(x, this)) RequestPool.Return(x);
+            }
+            ops.Clear();
+            if (ops.Capacity <= 64) _spareOps = ops;
+        }
+    }
+
+    private List<Request>? _spareOps;
+    private List<Request>? _spareResults;
 
     /// <summary>True for opcodes that change state (go through prep, log and apply).</summary>
     public bool IsWrite => IsWriteOp(Op);

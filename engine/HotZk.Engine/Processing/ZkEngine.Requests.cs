@@ -144,13 +144,16 @@ public sealed partial class ZkEngine
             case OpCode.Multi:
                 {
                     r.Err = ErrorCode.Ok;
-                    var results = new List<Request>(result.Multi?.Count ?? 0);
+                    var results = r.RentResultsList();
                     var ops = r.Ops ?? [];
                     for (int i = 0; i < (result.Multi?.Count ?? 0); i++)
                     {
                         var sub = result.Multi![i];
-                        var op = i < ops.Count ? ops[i] : new Request();
-                        var res = new Request { Op = sub.Type == OpCode.Error ? OpCode.Error : op.Op, Err = sub.Err, ResultPath = sub.Path, Stat = sub.Stat };
+                        var res = RequestPool.Rent();
+                        res.Op = sub.Type == OpCode.Error ? OpCode.Error : (i < ops.Count ? ops[i].Op : OpCode.Error);
+                        res.Err = sub.Err;
+                        res.ResultPath = sub.Path;
+                        res.Stat = sub.Stat;
                         results.Add(res);
                     }
                     r.Results = results;
@@ -345,7 +348,7 @@ public sealed partial class ZkEngine
                 }
             case OpCode.MultiRead:
                 {
-                    var results = new List<Request>(r.Ops?.Count ?? 0);
+                    var results = r.RentResultsList();
                     foreach (var op in r.Ops ?? [])
                     {
                         op.Connection = r.Connection;

@@ -191,6 +191,41 @@ public sealed class DurabilityTests
     }
 
     [Fact]
+    public async Task ALogThatStartsAfterTheNewestImageStopsStartUp()
+    {
+        string dir = TestServer.NewDataDir();
+        var server = TestServer.Start(dir, c => c with { SnapCount = 20 });
+        using (var zk = await RawZk.ConnectAsync(server.Endpoint))
+        {
+            Assert.Equal(0, (await zk.CallAsync(1, OpCode.Create, w => RawZk.Create(w, "/g"))).Err);
+            for (int i = 0; i < 100; i++) Assert.Equal(0, (await zk.CallAsync(10 + i, OpCode.Create, w => RawZk.Create(w, $"/g/a{i}"))).Err);
+        }
+        await server.DisposeAsync();
+        // Then several 1 MiB segments with no snapshot among them.
+        server = TestServer.Start(dir, c => c with { SnapCount = 1_000_000, PreAllocSizeKb = 1024 });
+        using (var zk = await RawZk.ConnectAsync(server.Endpoint))
+        {
+            var data = new byte[4096];
+            for (int i = 0; i < 1000; i++) Assert.Equal(0, (await zk.CallAsync(200 + i, OpCode.Create, w => RawZk.Create(w, $"/g/b{i}", data))).Err);
+        }
+        await server.DisposeAsync();
+
+        static long ZxidOf(string file) => long.Parse(Path.GetFileName(file).Split('.')[1], System.Globalization.NumberStyles.HexNumber);
+        long newestImage = Directory.GetFiles(Path.Combine(dir, "hotzk-snap"), "snap.*").Where(f => !f.EndsWith(".tmp")).Max(ZxidOf);
+        var segments = Directory.GetFiles(Path.Combine(dir, "hotzk-log"), "log.*").OrderBy(ZxidOf).ToList();
+        // Remove the segment that holds newestImage+1 and everything before it: what is left is a
+        // consistent log on its own, only it starts after the image ends.
+        var doomed = segments.Where(f => ZxidOf(f) <= newestImage + 1).ToList();
+        Assert.NotEmpty(doomed);
+        Assert.True(segments.Count > doomed.Count, "the test needs segments after the image's own");
+        foreach (var f in doomed) File.Delete(f);
+
+        var e = Assert.ThrowsAny<Exception>(() => TestServer.Start(dir));
+        Assert.Contains("hole", e.ToString(), StringComparison.OrdinalIgnoreCase);
+        try { Directory.Delete(dir, true); } catch (IOException) { }
+    }
+
+    [Fact]
     public async Task EphemeralsOfALiveSessionSurviveARestartUntilTheSessionExpires()
     {
         string dir = TestServer.NewDataDir();

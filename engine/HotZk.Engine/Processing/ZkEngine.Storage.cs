@@ -70,10 +70,20 @@ public sealed partial class ZkEngine
         }
         int replayed = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        bool first = true;
         foreach (var batch in ReadLogAhead(fromZxid))
         {
             foreach (var txn in batch)
             {
+                if (first)
+                {
+                    first = false;
+                    // The log must continue exactly where the image ends (zxids are contiguous within an
+                    // epoch); a gap means segments are missing, and serving the tree would hide lost writes.
+                    bool continues = fromZxid == 0 ? (txn.Zxid & 0xFFFFFFFFL) == 1 : Storage.TxnLogFormat.IsValidSuccessor(fromZxid, txn.Zxid, requireContiguous: true);
+                    if (!continues)
+                        throw new InvalidDataException($"the txn log has a hole: the image ends at zxid 0x{fromZxid:x} but the log continues at 0x{txn.Zxid:x}; refusing to serve a partial tree");
+                }
                 ApplyRecovered(txn, now);
                 replayed++;
                 if (!verified && txn.Zxid >= digestZxid)

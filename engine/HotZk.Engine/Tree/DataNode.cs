@@ -74,8 +74,6 @@ public sealed class DataNode
     /// <summary>The client-visible stat.</summary>
     public Stat ToStat(bool extendedTypesEnabled)
     {
-        int n = ChildCount;
-        return new Stat(Czxid, Mzxid, Ctime, Mtime, Version, (Cversion * 2) - n, Aversion,
-            EphemeralTypes.VisibleOwner(EphemeralOwner, extendedTypesEnabled), Data?.Length ?? 0, n, Pzxid);
+        return Meta.ToStat(ChildCount, Data?.Length ?? 0, extendedTypesEnabled);
     }
 }

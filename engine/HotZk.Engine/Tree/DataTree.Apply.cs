@@ -122,8 +122,7 @@ public sealed partial class DataTree
         {
             int len = Encoding.UTF8.GetBytes(path, buf);
             var utf8 = buf[..len];
-            int slash = utf8.LastIndexOf((byte)'/');
-            int parent = _table.Find(slash == 0 ? "/"u8 : utf8[..slash]);
+            int parent = _table.Find(NodeTable.ParentOf(utf8, out int slash));
             if (parent < 0) return ErrorCode.NoNode;
 
             ref var pr = ref _table[parent];
@@ -208,7 +207,6 @@ public sealed partial class DataTree
         _digest -= r.Digest;
         Acls.Release(r.Meta.AclRef);
         _table.Remove(id);
-        _loadParentId = -1; // the slot may be reused by another path
         ApproximateDataSize -= path.Length + dataLength;
         UnindexKind(path, owner);
 

@@ -37,8 +37,8 @@ public sealed partial class DataTree
             Rehash(existing);
             return;
         }
-        int slash = utf8Path.LastIndexOf((byte)'/');
-        int parent = slash < 0 ? -1 : FindLoadParent(slash == 0 ? "/"u8 : utf8Path[..slash]);
+        var parentPath = NodeTable.ParentOf(utf8Path, out int slash);
+        int parent = slash < 0 ? -1 : FindLoadParent(parentPath);
         if (parent < 0)
         {
             Acls.AddRef(meta.AclRef); // held nodes keep their ACL entry alive
@@ -51,7 +51,8 @@ public sealed partial class DataTree
         Acls.AddRef(meta.AclRef);
         int id = _table.Insert(parent, hash, utf8Path[(slash + 1)..], meta, data, dataIsNull);
         Rehash(id);
-        ApproximateDataSize += utf8Path.Length + (dataIsNull ? 0 : data.Length);
+        // Counted in characters, as create and delete count the path.
+        ApproximateDataSize += Encoding.UTF8.GetCharCount(utf8Path) + (dataIsNull ? 0 : data.Length);
         if (EphemeralTypes.KindOf(meta.EphemeralOwner, ExtendedTypesEnabled) != NodeKind.Persistent)
             IndexKind(Encoding.UTF8.GetString(utf8Path), meta.EphemeralOwner);
         if (_orphans.Count > 0) AdoptOrphans(Encoding.UTF8.GetString(utf8Path));
@@ -61,10 +62,11 @@ public sealed partial class DataTree
     private byte[] _loadParentPath = new byte[256];
     private int _loadParentLength = -1;
     private int _loadParentId = -1;
+    private long _loadParentRemovals = -1;
 
     private int FindLoadParent(ReadOnlySpan<byte> parentPath)
     {
-        if (_loadParentLength == parentPath.Length && _table.IsLive(_loadParentId)
+        if (_loadParentLength == parentPath.Length && _loadParentRemovals == _table.Removals
             && _loadParentPath.AsSpan(0, _loadParentLength).SequenceEqual(parentPath))
         {
             return _loadParentId;
@@ -76,6 +78,7 @@ public sealed partial class DataTree
             parentPath.CopyTo(_loadParentPath);
             _loadParentLength = parentPath.Length;
             _loadParentId = id;
+            _loadParentRemovals = _table.Removals;
         }
         return id;
     }
@@ -95,24 +98,18 @@ public sealed partial class DataTree
     {
         var pending = _pendingLoad;
         _pendingLoad = null;
-        if (pending is null)
+        if (pending is not null)
         {
-            RebuildQuotaIndex();
-            Acls.DropUnreferenced();
-            return;
+            pending.Sort((a, b) => a.Depth.CompareTo(b.Depth));
+            foreach (var (_, node) in pending)
+            {
+                byte[] utf8 = Encoding.UTF8.GetBytes(node.Path!);
+                // Still no parent: keep it aside under its parent path.
+                if (_table.Find(NodeTable.ParentOf(utf8, out _)) < 0) AddOrphan(node);
+                else LoadNode(utf8, node.Meta, node.Data, node.Data is null);
+                Acls.Release(node.AclRef); // the hold's reference
+            }
         }
-        pending.Sort((a, b) => a.Depth.CompareTo(b.Depth));
-        foreach (var (_, node) in pending)
-        {
-            byte[] utf8 = Encoding.UTF8.GetBytes(node.Path!);
-            int slash = Array.LastIndexOf(utf8, (byte)'/');
-            int parent = slash < 0 ? -1 : _table.Find(slash == 0 ? "/"u8 : utf8.AsSpan(0, slash));
-            // Still no parent: keep it aside under its parent path.
-            if (parent < 0) AddOrphan(node);
-            else LoadNode(utf8, node.Meta, node.Data, node.Data is null);
-            Acls.Release(node.AclRef); // the hold's reference
-        }
-        _pendingLoad = null;
         RebuildQuotaIndex();
         Acls.DropUnreferenced();
     }
@@ -161,7 +158,6 @@ public sealed partial class DataTree
             UnindexKind(childPath, r.Meta.EphemeralOwner);
             Acls.Release(r.Meta.AclRef);
             _table.Remove(c);
-            _loadParentId = -1; // the slot may be reused by another path
             AddOrphan(copy);
         }
     }

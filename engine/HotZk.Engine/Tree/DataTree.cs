@@ -72,7 +72,7 @@ public sealed partial class DataTree : IDisposable
     /// <summary>Native bytes reserved for names and data.</summary>
     public long NativeBytes => _table.NativeBytes;
 
-    /// <summary>Managed bytes of the node slots and the path index.</summary>
+    /// <summary>Bytes of the node slots (native) and the path index (managed).</summary>
     public long IndexBytes => _table.IndexBytes;
 
     /// <summary>
@@ -153,16 +153,13 @@ public sealed partial class DataTree : IDisposable
     public Stat StatOf(int id)
     {
         ref var r = ref _table[id];
-        int n = r.ChildCount;
-        ref var m = ref r.Meta;
-        return new Stat(m.Czxid, m.Mzxid, m.Ctime, m.Mtime, m.Version, (m.Cversion * 2) - n, m.Aversion,
-            EphemeralTypes.VisibleOwner(m.EphemeralOwner, ExtendedTypesEnabled), Math.Max(0, r.DataLength), n, m.Pzxid);
+        return r.Meta.ToStat(r.ChildCount, Math.Max(0, r.DataLength), ExtendedTypesEnabled);
     }
 
     /// <summary>Appends the child names of a node to <paramref name="dest"/>.</summary>
     public void AddChildNames(int id, List<string> dest)
     {
-        for (int c = _table[id].FirstChild; c >= 0; c = _table[c].NextSibling) dest.Add(Encoding.UTF8.GetString(_table.NameOf(c)));
+        foreach (var name in ChildNamesOf(id)) dest.Add(Encoding.UTF8.GetString(name));
     }
 
     /// <summary>The UTF-8 names of a node's children, without making strings (valid until the tree changes).</summary>
@@ -300,7 +297,7 @@ public sealed partial class DataTree : IDisposable
 
     private void InsertChild(int parent, ReadOnlySpan<byte> utf8Path, in ZnodeMeta meta, ReadOnlySpan<byte> data, bool dataIsNull)
     {
-        int slash = utf8Path.LastIndexOf((byte)'/');
+        NodeTable.ParentOf(utf8Path, out int slash);
         int id = _table.Insert(parent, NodeTable.HashPath(utf8Path), utf8Path[(slash + 1)..], meta, data, dataIsNull);
         Rehash(id);
     }

@@ -50,13 +50,26 @@ internal sealed unsafe class NodeTable : IDisposable
     /// <summary>Slots ever used: every live id is below it.</summary>
     public int HighWater => _highWater;
 
+    /// <summary>
+    /// How many nodes were ever removed: a slot id remembered together with this count still names the
+    /// same node while the count is unchanged (a removed slot may be reused by another path).
+    /// </summary>
+    public long Removals { get; private set; }
+
+    /// <summary>The parent part of a UTF-8 path ("/" for top-level nodes); <paramref name="slash"/> is the last '/' (-1 for none).</summary>
+    public static ReadOnlySpan<byte> ParentOf(ReadOnlySpan<byte> utf8Path, out int slash)
+    {
+        slash = utf8Path.LastIndexOf((byte)'/');
+        return slash <= 0 ? "/"u8 : utf8Path[..slash];
+    }
+
     /// <summary>Native bytes held for names and data.</summary>
     public long NativeBytes => _arena.ReservedBytes;
 
     /// <summary>Native bytes in use for names and data (size-class rounded).</summary>
     public long NativeBytesInUse => _arena.AllocatedBytes;
 
-    /// <summary>Managed bytes of the slot arrays and the index.</summary>
+    /// <summary>Bytes of the slot chunks (native) and the index (managed).</summary>
     public long IndexBytes => ((long)_chunkCount * ChunkSize * sizeof(NodeRecord)) + (_buckets.Length * 4L);
 
     /// <summary>The record of a slot.</summary>
@@ -238,16 +251,13 @@ internal sealed unsafe class NodeTable : IDisposable
         r.HashNext = _freeSlot + 1;
         _freeSlot = id;
         Count--;
+        Removals++;
     }
 
     /// <summary>Sizes the slot arrays and the index for <paramref name="count"/> nodes up front (loads).</summary>
     public void Reserve(int count)
     {
-        while (_chunkCount * ChunkSize < count)
-        {
-            if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
-            _chunks[_chunkCount++] = _arena.AllocateRegion(ChunkSize * sizeof(NodeRecord));
-        }
+        while (_chunkCount * ChunkSize < count) AddChunk();
         if (count > _buckets.Length)
         {
             while ((1 << _bucketBits) < count) _bucketBits++;
@@ -285,12 +295,14 @@ internal sealed unsafe class NodeTable : IDisposable
             _freeSlot = this[id].HashNext - 1;
             return id;
         }
-        if ((_highWater >> ChunkBits) >= _chunkCount)
-        {
-            if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
-            _chunks[_chunkCount++] = _arena.AllocateRegion(ChunkSize * sizeof(NodeRecord));
-        }
+        if ((_highWater >> ChunkBits) >= _chunkCount) AddChunk();
         return _highWater++;
+    }
+
+    private void AddChunk()
+    {
+        if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
+        _chunks[_chunkCount++] = _arena.AllocateRegion(ChunkSize * sizeof(NodeRecord));
     }
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using HotZk.Common;
+
 namespace HotZk.Engine.Tree;
 
 /// <summary>
@@ -26,4 +28,9 @@ public struct ZnodeMeta
     public int Cversion;
     /// <summary>ACL version.</summary>
     public int Aversion;
+
+    /// <summary>The client-visible stat of a node with these fields.</summary>
+    public readonly Stat ToStat(int childCount, int dataLength, bool extendedTypesEnabled) =>
+        new(Czxid, Mzxid, Ctime, Mtime, Version, (Cversion * 2) - childCount, Aversion,
+            EphemeralTypes.VisibleOwner(EphemeralOwner, extendedTypesEnabled), dataLength, childCount, Pzxid);
 }

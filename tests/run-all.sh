@@ -77,6 +77,8 @@ if [[ "${HOTZK_TEST_SKIP_DOTNET:-0}" != 1 ]]; then
         END { printf "%d %d %d %d\n", p, f, s, a }' "$LOGDIR/dotnet-test.log")
     grep -E '^(Passed|Failed)! ' "$LOGDIR/dotnet-test.log" | sed 's/^/   /'
     grep -E '^\s+Failed [A-Za-z_]' "$LOGDIR/dotnet-test.log" | sed 's/^ */   FAIL dotnet: /' | head -50
+    # The message and the top of the stack of each failure, so CI's printed output alone explains it.
+    grep -E -A 24 '^\s+Failed [A-Za-z_]' "$LOGDIR/dotnet-test.log" | head -150 | sed 's/^/   | /'
     grep -E ': error [A-Z]+[0-9]+' "$LOGDIR/dotnet-test.log" | sort -u | head -20 | sed 's/^/   /'
     PASSED=$((PASSED + dp))
     FAILED=$((FAILED + df))

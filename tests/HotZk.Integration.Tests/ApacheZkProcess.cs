@@ -42,7 +42,7 @@ public sealed class ApacheZkProcess : IDisposable
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         var zk = new ApacheZkProcess(p, port);
-        if (await ServerProcess.WaitForRuokAsync(p, port, TimeSpan.FromSeconds(60))) return zk;
+        if (await ServerProcess.WaitForServingAsync(p, port, TimeSpan.FromSeconds(60))) return zk;
         zk.Dispose();
         throw new TimeoutException("Apache ZooKeeper did not start");
     }

@@ -81,6 +81,34 @@ public sealed class ServerProcess : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// Polls <c>srvr</c> until the server reports a mode (true). ZooKeeper answers <c>ruok</c> before
+    /// its database is loaded, and a client that connects in that window can be left without an
+    /// answer (3.8 fails to close such a connection), so "started" means "serving".
+    /// </summary>
+    public static async Task<bool> WaitForServingAsync(Process p, int port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (p.HasExited) throw new InvalidOperationException($"server process exited with {p.ExitCode}");
+            try
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, port);
+                var s = c.GetStream();
+                await s.WriteAsync("srvr"u8.ToArray());
+                using var reader = new StreamReader(s);
+                string text = await reader.ReadToEndAsync();
+                if (text.Contains("Mode: ", StringComparison.Ordinal)) return true;
+            }
+            catch (SocketException) { }
+            catch (IOException) { }
+            await Task.Delay(100);
+        }
+        return false;
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no flush.</summary>
     public void Kill()
     {

@@ -4,6 +4,8 @@ using HotZk.Engine.Processing;
 using HotZk.Engine.Storage;
 using HotZk.Hosting.Config;
 using HotZk.Net;
+using HotZk.Replication.Server;
+using HotZk.Replication.Transport;
 
 namespace HotZk.Hosting;
 
@@ -17,6 +19,7 @@ public sealed class HotZkHost : IAsyncDisposable
     private readonly ZooConfig _config;
     private readonly Action<string> _log;
     private FileTxnLog? _txnLog;
+    private EnsembleMember? _member;
 
     /// <summary>Creates a host for <paramref name="config"/>.</summary>
     public HotZkHost(ZooConfig config, Action<string>? log = null)
@@ -24,6 +27,9 @@ public sealed class HotZkHost : IAsyncDisposable
         _config = config;
         _log = log ?? (line => Console.Error.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss,fff} {line}"));
     }
+
+    /// <summary>The ensemble member (ensemble mode, after <see cref="Start"/>).</summary>
+    public EnsembleMember? Member => _member;
 
     /// <summary>The engine (after <see cref="Start"/>).</summary>
     public ZkEngine? Engine { get; private set; }
@@ -37,10 +43,6 @@ public sealed class HotZkHost : IAsyncDisposable
     /// <summary>Recovers state, binds the client port and starts serving.</summary>
     public void Start()
     {
-        if (_config.Servers.Count > 0 && !(_config.Servers.Count == 1 && _config.StandaloneEnabled))
-        {
-            _log("WARN server.N lines found: ensemble mode is not implemented yet; running standalone");
-        }
         foreach (var k in _config.UnknownKeys) _log($"INFO unknown zoo.cfg key '{k}' ignored");
         foreach (var w in _config.Warnings) _log($"WARN {w}");
 
@@ -73,14 +75,25 @@ public sealed class HotZkHost : IAsyncDisposable
             SnapSizeLimitBytes = _config.SnapSizeLimitInKb * 1024,
             SnapRetainCount = _config.AutopurgeSnapRetainCount,
             AutoPurge = _config.AutopurgePurgeInterval > 0,
+            Ensemble = _config.IsEnsemble,
+            ZxidCounterLimit = _config.Properties.TryGetValue("hotzk.zxidCounterLimit", out string? limit) ? long.Parse(limit, CultureInfo.InvariantCulture) : 0xFFFFFFFEL,
         };
-        Engine = new ZkEngine(engineOptions, _txnLog, snapshots, _log);
-        Engine.Start();
+        if (_config.IsEnsemble)
+        {
+            _member = new EnsembleMember(EnsembleOptions(), engineOptions, _txnLog, snapshots, Path.Combine(_config.DataDir, "version-2"), _log);
+            Engine = _member.Engine;
+            _member.Start();
+        }
+        else
+        {
+            Engine = new ZkEngine(engineOptions, _txnLog, snapshots, _log);
+            Engine.Start();
+        }
 
         var address = string.IsNullOrEmpty(_config.ClientPortAddress) ? IPAddress.Any : IPAddress.Parse(_config.ClientPortAddress);
         var netOptions = new NetOptions
         {
-            Endpoint = new IPEndPoint(address, _config.ClientPort ?? 2181),
+            Endpoint = new IPEndPoint(address, _config.ClientPort ?? _config.Servers.FirstOrDefault(s => s.Id == _config.ServerId)?.ClientPort ?? 2181),
             MaxClientCnxns = _config.MaxClientCnxns,
             MaxCnxns = _config.MaxCnxns,
             JuteMaxBuffer = _config.JuteMaxBuffer,
@@ -98,6 +111,24 @@ public sealed class HotZkHost : IAsyncDisposable
         Server = new ZkServer(Engine, netOptions, info, _log);
         Server.Start();
         _log($"INFO HotZk serving on {Server.LocalEndPoint} (dataDir {_config.DataDir})");
+    }
+
+    /// <summary>The ensemble settings of zoo.cfg: every member's election port carries its peer links.</summary>
+    private EnsembleMemberOptions EnsembleOptions()
+    {
+        var c = _config;
+        long myId = c.ServerId ?? throw new InvalidDataException($"an ensemble member needs {Path.Combine(c.DataDir, "myid")}");
+        if (!c.Servers.Any(s => s.Id == myId)) throw new InvalidDataException($"myid {myId} has no server.{myId} line in zoo.cfg");
+        return new EnsembleMemberOptions
+        {
+            MyId = myId,
+            Members = c.Servers.Select(s => new PeerAddress(s.Id, s.Host, s.ElectionPort)).ToList(),
+            Observers = c.Servers.Where(s => s.Role == ServerRole.Observer).Select(s => (long)s.Id).ToList(),
+            TickTime = c.TickTime,
+            InitLimit = Math.Max(1, c.InitLimit),
+            SyncLimit = Math.Max(1, c.SyncLimit),
+            JuteMaxBuffer = c.JuteMaxBuffer,
+        };
     }
 
     private List<string> ConfLines()
@@ -140,7 +171,8 @@ public sealed class HotZkHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Server is not null) await Server.DisposeAsync().ConfigureAwait(false);
-        Engine?.Dispose();
+        if (_member is not null) _member.Dispose();
+        else Engine?.Dispose();
         _txnLog?.Dispose();
     }
 }

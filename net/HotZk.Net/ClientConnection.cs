@@ -218,6 +218,8 @@ public sealed class ClientConnection : IClientConnection
         var status = RequestDecoder.Decode(frame, r, _server.Options.JuteMaxBuffer);
         LastOp = r.Op;
         LastCxid = r.Xid;
+        // An ensemble learner sends writes (and syncs) on to the leader as the client framed them.
+        if (status != DecodeStatus.Unimplemented && _server.Engine.ForwardsWrites && (r.IsWrite || r.Op == OpCode.Sync)) r.SetRaw(frame);
         switch (status)
         {
             case DecodeStatus.Ok:

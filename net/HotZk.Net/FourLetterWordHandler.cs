@@ -42,10 +42,16 @@ public sealed class FourLetterWordHandler
     public Task<string> RenderAsync(FourLetterCommand cmd, ClientConnection? self = null)
     {
         var engine = _server.Engine;
+        if (engine.Role == EngineRole.Looking && cmd is FourLetterCommand.Srvr or FourLetterCommand.Stat or FourLetterCommand.Mntr
+            or FourLetterCommand.Wchs or FourLetterCommand.Wchc or FourLetterCommand.Wchp or FourLetterCommand.Dump)
+        {
+            // ZooKeeper's answer while an ensemble member has no leader.
+            return Task.FromResult(NotServing);
+        }
         return cmd switch
         {
             FourLetterCommand.Ruok => Task.FromResult("imok"),
-            FourLetterCommand.Isro => Task.FromResult("rw"),
+            FourLetterCommand.Isro => Task.FromResult(engine.Role == EngineRole.Looking ? "null" : "rw"),
             FourLetterCommand.Srvr => engine.InvokeAsync(() => Srvr(false)),
             FourLetterCommand.Stat => engine.InvokeAsync(() => Srvr(true)),
             FourLetterCommand.Cons => Task.FromResult(Cons()),
@@ -64,6 +70,18 @@ public sealed class FourLetterWordHandler
             _ => Task.FromResult(""),
         };
     }
+
+    /// <summary>What ZooKeeper answers to most commands while it is not serving.</summary>
+    public const string NotServing = "This ZooKeeper instance is not currently serving requests\n";
+
+    /// <summary>srvr's Mode / mntr's zk_server_state: the ensemble role, or the configured mode when standalone.</summary>
+    private string Mode => _server.Engine.Role switch
+    {
+        EngineRole.Leader => "leader",
+        EngineRole.Follower => "follower",
+        EngineRole.Observer => "observer",
+        _ => _server.Info.Mode,
+    };
 
     private static string Hex(long v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 
@@ -91,7 +109,7 @@ public sealed class FourLetterWordHandler
         sb.Append("Connections: ").Append(_server.ConnectionCount).Append('\n');
         sb.Append("Outstanding: ").Append(e.OutstandingRequests).Append('\n');
         sb.Append("Zxid: ").Append(Hex(e.Tree.LastProcessedZxid)).Append('\n');
-        sb.Append("Mode: ").Append(_server.Info.Mode).Append('\n');
+        sb.Append("Mode: ").Append(Mode).Append('\n');
         // ZooKeeper counts the root twice (as "" and "/").
         sb.Append("Node count: ").Append(e.Tree.NodeCount + 1).Append('\n');
         return sb.ToString();
@@ -190,7 +208,7 @@ public sealed class FourLetterWordHandler
         var sb = new StringBuilder();
         void Kv(string k, object v) => sb.Append(k).Append('\t').Append(Convert.ToString(v, CultureInfo.InvariantCulture)).Append('\n');
         Kv("zk_version", _server.Info.Version + ", built on " + _server.Info.BuildDate);
-        Kv("zk_server_state", _server.Info.Mode);
+        Kv("zk_server_state", Mode);
         Kv("zk_avg_latency", st.AvgLatency.ToString("0.0###", CultureInfo.InvariantCulture));
         Kv("zk_max_latency", st.MaxLatency);
         Kv("zk_min_latency", st.MinLatency);

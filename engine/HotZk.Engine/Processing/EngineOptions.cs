@@ -35,6 +35,13 @@ public sealed class EngineOptions
     public bool AutoPurge { get; init; }
     /// <summary>Snapshots kept by purge.</summary>
     public int SnapRetainCount { get; init; } = 3;
+    /// <summary>Part of an ensemble: the engine starts <see cref="EngineRole.Looking"/> and serves once the ensemble layer assigns a role.</summary>
+    public bool Ensemble { get; init; }
+    /// <summary>
+    /// Ensemble leader: the highest zxid counter it proposes before stepping down for a new epoch
+    /// (ZooKeeper refuses counter 0xFFFFFFFF). Lower only in tests of the rollover.
+    /// </summary>
+    public long ZxidCounterLimit { get; init; } = 0xFFFFFFFEL;
 
     /// <summary>Effective minimum session timeout.</summary>
     public int EffectiveMinSessionTimeout => MinSessionTimeout > 0 ? MinSessionTimeout : 2 * TickTime;

@@ -45,6 +45,17 @@ public sealed class Request
     public bool Malformed;
     /// <summary>Auth scheme (op 100).</summary>
     public string? AuthScheme;
+    /// <summary>
+    /// Ensemble learner: the request's frame as the client sent it (xid, type, body), kept for
+    /// forwarding to the leader; <see cref="RawLength"/> bytes are valid. Pooled; null otherwise.
+    /// </summary>
+    public byte[]? Raw;
+    /// <summary>Valid bytes in <see cref="Raw"/>.</summary>
+    public int RawLength;
+    /// <summary>Ensemble learner: sent to the leader; waits in its session's queue until the leader's answer is applied.</summary>
+    public bool Forwarded;
+    /// <summary>Ensemble leader: a write a learner forwarded (its connection is the learner link, not a client).</summary>
+    public bool Remote;
 
     /// <summary>Result code.</summary>
     public ErrorCode Err;
@@ -211,6 +222,11 @@ public sealed class Request
         SetWatches = null;
         Malformed = false;
         AuthScheme = null;
+        if (Raw is not null) System.Buffers.ArrayPool<byte>.Shared.Return(Raw);
+        Raw = null;
+        RawLength = 0;
+        Forwarded = false;
+        Remote = false;
         Err = ErrorCode.Ok;
         ReplyZxid = 0;
         Zxid = 0;
@@ -282,6 +298,18 @@ public sealed class Request
 
     /// <summary>True for opcodes that change state (go through prep, log and apply).</summary>
     public bool IsWrite => IsWriteOp(Op);
+
+    /// <summary>Keeps a pooled copy of the request frame (for forwarding to an ensemble leader).</summary>
+    public void SetRaw(ReadOnlySpan<byte> frame)
+    {
+        if (Raw is null || Raw.Length < frame.Length)
+        {
+            if (Raw is not null) System.Buffers.ArrayPool<byte>.Shared.Return(Raw);
+            Raw = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(64, frame.Length));
+        }
+        frame.CopyTo(Raw);
+        RawLength = frame.Length;
+    }
 
     /// <summary>True for opcodes that change state.</summary>
     public static bool IsWriteOp(OpCode op) => op is OpCode.Create or OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl

@@ -8,6 +8,7 @@ public sealed partial class ZkEngine
     /// <summary>Deletes empty used containers and expired TTL nodes, like ZooKeeper's ContainerManager.</summary>
     private void ReapContainers()
     {
+        if (_role is not (EngineRole.Standalone or EngineRole.Leader)) return;
         _reaping.Clear();
         long now = NowMs();
         int budget = Math.Max(1, _options.ContainerMaxPerMinute * Math.Max(1, _options.ContainerCheckIntervalMs) / 60000);
@@ -36,7 +37,7 @@ public sealed partial class ZkEngine
         {
             if (budget-- <= 0) break;
             if (!_reaping.Add(path)) continue;
-            long zxid = ++_lastZxid;
+            if (!TryNextZxid(out long zxid)) return;
             var req = new Request { Op = OpCode.DeleteContainer, Path = path };
             var txn = Prep.Prepare(req, zxid, NowMs());
             AppendTxn(txn, null);

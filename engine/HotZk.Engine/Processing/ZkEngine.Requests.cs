@@ -14,6 +14,13 @@ public sealed partial class ZkEngine
     private void HandleRequest(Request r)
     {
         Stats.Received();
+        if (_role == EngineRole.Looking)
+        {
+            // Between leaders nothing is served; the client reconnects (here or elsewhere).
+            r.Connection?.Close("this server is not serving: no leader");
+            return;
+        }
+        if (r.Remote) r.Session = Sessions.Get(r.SessionId);
         var s = r.Session;
         if (s is null || (s.Closing && r.Op != OpCode.CloseSession) || Sessions.Get(s.Id) is null)
         {
@@ -22,6 +29,7 @@ public sealed partial class ZkEngine
             return;
         }
         Sessions.Touch(s, Monotonic());
+        if (IsLearner) _touched.Add(s.Id);
 
         if (r.Op == OpCode.Auth)
         {
@@ -29,6 +37,11 @@ public sealed partial class ZkEngine
             return;
         }
 
+        if (IsLearner && (r.IsWrite || r.Op == OpCode.Sync))
+        {
+            ForwardToLeader(r, s);
+            return;
+        }
         if (r.IsWrite)
         {
             if (r.Op == OpCode.CloseSession)
@@ -52,7 +65,13 @@ public sealed partial class ZkEngine
 
     private void SubmitWrite(Request r)
     {
-        long zxid = ++_lastZxid;
+        if (!TryNextZxid(out long zxid))
+        {
+            // A leader out of zxids: the client sees connection loss and retries with the next leader.
+            r.Done = true;
+            r.Connection?.Close("the leader is stepping down (zxid counter exhausted)");
+            return;
+        }
         r.Zxid = zxid;
         var txn = Prep.Prepare(r, zxid, NowMs());
         AppendTxn(txn, r);
@@ -96,6 +115,11 @@ public sealed partial class ZkEngine
                     {
                         s.Pending = false;
                         s.Connection?.SendConnectResponse(s, s.Timeout);
+                    }
+                    else
+                    {
+                        // Ensemble: a session created through another server; clients may reconnect here.
+                        Sessions.Add(txn.ClientId, txn.Timeout, Monotonic());
                     }
                     return;
                 }
@@ -180,7 +204,7 @@ public sealed partial class ZkEngine
                 Reply(head);
                 closing?.Close("session closed");
             }
-            else if (!head.IsWrite)
+            else if (!head.IsWrite && !head.Forwarded)
             {
                 q.Dequeue();
                 ExecuteRead(head);

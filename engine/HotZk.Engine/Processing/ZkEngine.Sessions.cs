@@ -7,6 +7,11 @@ public sealed partial class ZkEngine
 {
     private void HandleConnect(IClientConnection conn, ConnectArgs args)
     {
+        if (_role == EngineRole.Looking)
+        {
+            conn.Close("this server is not serving: no leader");
+            return;
+        }
         if (args.LastZxidSeen > Tree.LastProcessedZxid)
         {
             // The client has seen a newer state than ours: refuse without a reply so it tries elsewhere.
@@ -20,13 +25,16 @@ public sealed partial class ZkEngine
         if (args.SessionId == 0)
         {
             long id = Sessions.NextSessionId();
-            var s = Sessions.Add(id, timeout, now);
-            s.Pending = true;
-            s.Connection = conn;
-            long zxid = ++_lastZxid;
-            var req = new Request { Op = OpCode.CreateSession, SessionId = id, Session = s, Connection = conn };
-            var txn = Prep.Prepare(req, zxid, NowMs());
-            AppendTxn(txn, null);
+            if (IsLearner)
+            {
+                // The leader logs the session; the connect response goes out when that txn is applied here.
+                var pending = Sessions.Add(id, timeout, now);
+                pending.Pending = true;
+                pending.Connection = conn;
+                EnsembleLink?.ForwardCreateSession(id, timeout);
+                return;
+            }
+            ProposeCreateSession(id, timeout, conn);
             return;
         }
 
@@ -48,7 +56,23 @@ public sealed partial class ZkEngine
         existing.Connection = conn;
         existing.Timeout = timeout;
         Sessions.Touch(existing, now);
+        if (IsLearner) _touched.Add(existing.Id);
         conn.SendConnectResponse(existing, timeout);
+    }
+
+    private void ProposeCreateSession(long id, int timeout, IClientConnection? conn)
+    {
+        if (!TryNextZxid(out long zxid))
+        {
+            conn?.Close("the leader is stepping down (zxid counter exhausted)");
+            return;
+        }
+        var s = Sessions.Add(id, timeout, Monotonic());
+        s.Pending = true;
+        s.Connection = conn;
+        var req = new Request { Op = OpCode.CreateSession, SessionId = id, Session = s, Connection = conn };
+        var txn = Prep.Prepare(req, zxid, NowMs());
+        AppendTxn(txn, null);
     }
 
     private static bool PasswordMatches(byte[] expected, byte[]? given) =>
@@ -56,6 +80,9 @@ public sealed partial class ZkEngine
 
     private void ExpireSessions()
     {
+        if (IsLearner) ReportTouches();
+        // Only the leader (or a standalone server) decides that a session expired.
+        if (_role is not (EngineRole.Standalone or EngineRole.Leader)) return;
         var expired = Sessions.CollectExpired(Monotonic());
         foreach (var s in expired)
         {
@@ -67,8 +94,8 @@ public sealed partial class ZkEngine
                 continue;
             }
             _logSink($"INFO Expiring session 0x{s.Id:x}, timeout of {s.Timeout}ms exceeded");
+            if (!TryNextZxid(out long zxid)) return;
             s.Closing = true;
-            long zxid = ++_lastZxid;
             var req = new Request { Op = OpCode.CloseSession, SessionId = s.Id, Session = s };
             var txn = Prep.Prepare(req, zxid, NowMs());
             AppendTxn(txn, null);

@@ -50,6 +50,7 @@ public sealed partial class ZkEngine : ITxnLogListener, IDisposable
         _logSink = logSink ?? (_ => { });
         Sessions = new SessionTracker(options.TickTime, options.ServerId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         InstallTree(new DataTree(options.ExtendedTypesEnabled));
+        _role = options.Ensemble ? EngineRole.Looking : EngineRole.Standalone;
         _log.Listener = this;
         ResetSnapThreshold();
     }

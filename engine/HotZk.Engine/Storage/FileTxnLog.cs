@@ -82,6 +82,18 @@ public sealed partial class FileTxnLog : ITxnLog
     /// <inheritdoc/>
     public long DurableZxid => Volatile.Read(ref _durableZxid);
 
+    /// <summary>The first zxid of the oldest segment still on disk (0 when there is none): older txns were purged.</summary>
+    public long FirstZxid
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _segments.Count == 0 ? 0 : _segments[0].StartZxid;
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public ITxnLogListener? Listener
     {

@@ -8,7 +8,7 @@ namespace HotZk.Engine.Storage;
 /// The few file-system calls .NET does not expose: fdatasync, posix_fallocate and fsync of a
 /// directory. Each falls back to a portable equivalent off Linux.
 /// </summary>
-internal static class NativeFile
+public static class NativeFile
 {
     private const int ORdOnly = 0;
     private const int ODirectory = 0x10000; // Linux x64/arm64 value of O_DIRECTORY

@@ -1,0 +1,35 @@
+using HotZk.Common;
+using HotZk.Engine.Processing;
+using HotZk.Replication.Zab;
+
+namespace HotZk.Replication.Server;
+
+/// <summary>The engine's requests to the ensemble, posted to the peer thread (never blocking the engine).</summary>
+internal sealed class EnsembleLink(PeerLoop loop) : IEnsembleLink
+{
+    public void Forward(Request request)
+    {
+        if (request.Op == OpCode.Sync)
+        {
+            var sync = ForwardedRequest.EncodeOutcome(request.SessionId, request.Xid, ErrorCode.Ok);
+            loop.Post(p => p.ForwardSync(sync));
+            return;
+        }
+        var payload = ForwardedRequest.EncodeWrite(request);
+        loop.Post(p => p.Forward(payload));
+    }
+
+    public void ForwardCreateSession(long sessionId, int timeout)
+    {
+        var payload = ForwardedRequest.EncodeCreateSession(sessionId, timeout);
+        loop.Post(p => p.Forward(payload));
+    }
+
+    public void SessionsTouched(long[] sessionIds)
+    {
+        var payload = ForwardedRequest.EncodeSessions(sessionIds);
+        loop.Post(p => p.ReportSessions(payload));
+    }
+
+    public void StepDown(string reason) => loop.Post(p => p.StepDown(reason));
+}

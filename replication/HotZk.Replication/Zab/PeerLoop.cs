@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using HotZk.Replication.Transport;
+
+namespace HotZk.Replication.Zab;
+
+/// <summary>
+/// Runs a <see cref="ZabPeer"/> on its own thread in a real server: transport callbacks, log
+/// durability reports and state-machine calls are queued and executed one at a time, and a timer
+/// ticks every <see cref="TickPeriodMs"/>.
+/// </summary>
+public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
+{
+    /// <summary>How often the peer's timers are checked (ms).</summary>
+    public const int TickPeriodMs = 25;
+
+    private readonly BlockingCollection<Action> _queue = new();
+    private readonly Action<string> _log;
+    private Thread? _thread;
+    private volatile bool _running;
+
+    /// <summary>Creates the loop; <see cref="Peer"/> must be set before <see cref="Start"/>.</summary>
+    public PeerLoop(Action<string> log) => _log = log;
+
+    /// <summary>The peer this loop drives.</summary>
+    public ZabPeer? Peer { get; set; }
+
+    /// <summary>Starts the thread and the first election.</summary>
+    public void Start()
+    {
+        var peer = Peer ?? throw new InvalidOperationException("Peer is not set");
+        _running = true;
+        _thread = new Thread(Run) { Name = "hotzk-zab", IsBackground = true };
+        _thread.Start();
+        Post(p => p.Start(Environment.TickCount64));
+    }
+
+    /// <summary>Queues work for the peer thread.</summary>
+    public void Post(Action<ZabPeer> action)
+    {
+        var peer = Peer;
+        if (peer is null || !_running) return;
+        try
+        {
+            _queue.Add(() => action(peer));
+        }
+        catch (InvalidOperationException)
+        {
+            // stopping
+        }
+    }
+
+    /// <inheritdoc/>
+    public void OnLinkUp(long peer) => Post(p => p.OnLinkUp(peer));
+
+    /// <inheritdoc/>
+    public void OnPacket(long from, QuorumPacket packet) => Post(p => p.OnPacket(from, packet));
+
+    /// <inheritdoc/>
+    public void OnLinkDown(long peer) => Post(p => p.OnLinkDown(peer));
+
+    /// <inheritdoc/>
+    public void OnDurable(long zxid) => Post(p => p.OnDurable(zxid));
+
+    /// <inheritdoc/>
+    public void OnLogFailed(long fromZxid, Exception error) => Post(p => p.OnLogFailed(fromZxid, error));
+
+    private void Run()
+    {
+        long nextTick = Environment.TickCount64;
+        while (_running)
+        {
+            long now = Environment.TickCount64;
+            if (now >= nextTick)
+            {
+                // Ticks also run under a steady stream of work, or liveness limits would never be checked.
+                nextTick = now + TickPeriodMs;
+                Execute(() => Peer!.OnTick(now));
+            }
+            if (_queue.TryTake(out var work, (int)Math.Max(0, nextTick - Environment.TickCount64))) Execute(work);
+        }
+    }
+
+    private void Execute(Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception e)
+        {
+            // A bug in one step must not kill the member: start over with an election.
+            _log($"ERROR replication: {e}");
+            try { Peer?.GoLooking("internal error: " + e.Message); }
+            catch (Exception again) { _log($"ERROR replication: could not re-enter LOOKING: {again.Message}"); }
+        }
+    }
+
+    /// <summary>Stops the peer and the thread.</summary>
+    public void Dispose()
+    {
+        if (!_running) return;
+        var done = new ManualResetEventSlim();
+        Post(p =>
+        {
+            p.Stop();
+            done.Set();
+        });
+        done.Wait(TimeSpan.FromSeconds(5));
+        _running = false;
+        _queue.CompleteAdding();
+        _thread?.Join(TimeSpan.FromSeconds(5));
+        done.Dispose();
+    }
+}

@@ -76,6 +76,7 @@ public sealed class HotZkHost : IAsyncDisposable
             SnapRetainCount = _config.AutopurgeSnapRetainCount,
             AutoPurge = _config.AutopurgePurgeInterval > 0,
             Ensemble = _config.IsEnsemble,
+            ReadOnlyModeEnabled = _config.ReadOnlyModeEnabled,
             ZxidCounterLimit = _config.Properties.TryGetValue("hotzk.zxidCounterLimit", out string? limit) ? long.Parse(limit, CultureInfo.InvariantCulture) : 0xFFFFFFFEL,
         };
         if (_config.IsEnsemble)

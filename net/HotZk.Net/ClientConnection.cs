@@ -269,7 +269,7 @@ public sealed class ClientConnection : IClientConnection
         int start = w.ReserveInt();
         var resp = session is null
             ? new ConnectResponse(0, 0, 0, new byte[16], false, _clientSentReadOnlyByte)
-            : new ConnectResponse(0, negotiatedTimeout, session.Id, session.Password, false, _clientSentReadOnlyByte);
+            : new ConnectResponse(0, negotiatedTimeout, session.Id, session.Password, _server.Engine.Role == EngineRole.ReadOnly, _clientSentReadOnlyByte);
         resp.Write(w);
         w.PatchInt(start, buffer.Length - start - 4);
         if (session is not null)

@@ -51,7 +51,7 @@ public sealed class FourLetterWordHandler
         return cmd switch
         {
             FourLetterCommand.Ruok => Task.FromResult("imok"),
-            FourLetterCommand.Isro => Task.FromResult(engine.Role == EngineRole.Looking ? "null" : "rw"),
+            FourLetterCommand.Isro => Task.FromResult(engine.Role switch { EngineRole.Looking => "null", EngineRole.ReadOnly => "ro", _ => "rw" }),
             FourLetterCommand.Srvr => engine.InvokeAsync(() => Srvr(false)),
             FourLetterCommand.Stat => engine.InvokeAsync(() => Srvr(true)),
             FourLetterCommand.Cons => Task.FromResult(Cons()),
@@ -80,6 +80,7 @@ public sealed class FourLetterWordHandler
         EngineRole.Leader => "leader",
         EngineRole.Follower => "follower",
         EngineRole.Observer => "observer",
+        EngineRole.ReadOnly => "read-only",
         _ => _server.Info.Mode,
     };
 
@@ -90,6 +91,7 @@ public sealed class FourLetterWordHandler
         var e = _server.Engine;
         var sb = new StringBuilder();
         sb.Append("Zookeeper version: ").Append(_server.Info.Version).Append(", built on ").Append(_server.Info.BuildDate).Append('\n');
+        if (e.Role == EngineRole.ReadOnly) sb.Append("READ-ONLY mode; serving only read-only clients\n");
         if (withClients)
         {
             sb.Append("Clients:\n");

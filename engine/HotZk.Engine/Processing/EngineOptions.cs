@@ -35,6 +35,13 @@ public sealed class EngineOptions
     public bool AutoPurge { get; init; }
     /// <summary>Snapshots kept by purge.</summary>
     public int SnapRetainCount { get; init; } = 3;
+    /// <summary>
+    /// <c>readonlymode.enabled</c>: an ensemble member without a leader serves read-only clients after
+    /// <see cref="ReadOnlyDelayMs"/>.
+    /// </summary>
+    public bool ReadOnlyModeEnabled { get; init; }
+    /// <summary>How long a member stays leaderless before it serves read-only clients (ZooKeeper: max(2 s, tickTime)).</summary>
+    public int ReadOnlyDelayMs => Math.Max(2000, TickTime);
     /// <summary>Part of an ensemble: the engine starts <see cref="EngineRole.Looking"/> and serves once the ensemble layer assigns a role.</summary>
     public bool Ensemble { get; init; }
     /// <summary>

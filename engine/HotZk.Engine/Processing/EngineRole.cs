@@ -13,4 +13,9 @@ public enum EngineRole
     Follower,
     /// <summary>Ensemble observer: as a follower, without a vote.</summary>
     Observer,
+    /// <summary>
+    /// Ensemble member cut off from its quorum with <c>readonlymode.enabled</c>: clients that accept a
+    /// read-only server may connect and read; writes fail with NOTREADONLY.
+    /// </summary>
+    ReadOnly,
 }

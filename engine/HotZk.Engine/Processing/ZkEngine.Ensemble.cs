@@ -14,6 +14,7 @@ public sealed partial class ZkEngine
     private volatile EngineRole _role;
     private readonly HashSet<long> _touched = [];
     private bool _stepDownRequested;
+    private long _lookingSince;
 
     /// <summary>The ensemble layer (set before <see cref="Start"/> in ensemble mode).</summary>
     public IEnsembleLink? EnsembleLink { get; set; }
@@ -135,10 +136,12 @@ public sealed partial class ZkEngine
     {
         var previous = _role;
         _role = role;
+        if (previous == EngineRole.ReadOnly) DropClientsAndInFlight();
         switch (role)
         {
             case EngineRole.Looking:
                 DropClientsAndInFlight();
+                _lookingSince = Monotonic();
                 break;
             case EngineRole.Leader:
                 _stepDownRequested = false;
@@ -174,7 +177,7 @@ public sealed partial class ZkEngine
             s.Queue.Clear();
             s.Connection?.Close("this server left the quorum (leader election)");
             s.Connection = null;
-            if (s.Pending) doomed.Add(s.Id);
+            if (s.Pending || s.Local) doomed.Add(s.Id);
             s.Closing = false;
         }
         foreach (long id in doomed) Sessions.Remove(id);
@@ -245,6 +248,59 @@ public sealed partial class ZkEngine
         }
         _lastZxid = zxid;
         return true;
+    }
+
+    /// <summary>A member leaderless for long enough serves read-only clients (ZooKeeper's read-only mode).</summary>
+    private void MaybeEnterReadOnly()
+    {
+        if (_role == EngineRole.Looking && _options.ReadOnlyModeEnabled && Monotonic() - _lookingSince >= _options.ReadOnlyDelayMs)
+        {
+            ChangeRole(EngineRole.ReadOnly, 0);
+        }
+    }
+
+    /// <summary>Read-only mode: a client that accepts a read-only server gets a local session (never logged).</summary>
+    private void ConnectReadOnly(IClientConnection conn, ConnectArgs args, int timeout)
+    {
+        if (!args.ReadOnly)
+        {
+            conn.Close("this server is read-only (no quorum) and the client does not accept that");
+            return;
+        }
+        long now = Monotonic();
+        if (args.SessionId != 0)
+        {
+            var known = Sessions.Get(args.SessionId);
+            if (known is null || known.Closing || !PasswordMatches(known.Password, args.Password))
+            {
+                conn.SendConnectResponse(null, 0);
+                return;
+            }
+            known.Connection?.Close("session reconnected from another connection");
+            known.Connection = conn;
+            Sessions.Touch(known, now);
+            conn.SendConnectResponse(known, timeout);
+            return;
+        }
+        var s = Sessions.Add(Sessions.NextSessionId(), timeout, now);
+        s.Local = true;
+        s.Connection = conn;
+        conn.SendConnectResponse(s, timeout);
+    }
+
+    /// <summary>Read-only mode: local sessions expire here (nothing is logged); ensemble sessions wait for the quorum.</summary>
+    private void ExpireLocalSessions()
+    {
+        foreach (var s in Sessions.CollectExpired(Monotonic()))
+        {
+            if (!s.Local)
+            {
+                Sessions.Touch(s, Monotonic());
+                continue;
+            }
+            Sessions.Remove(s.Id);
+            s.Connection?.Close("session expired");
+        }
     }
 
     private void ReportTouches()

@@ -37,6 +37,26 @@ public sealed partial class ZkEngine
             return;
         }
 
+        if (_role == EngineRole.ReadOnly && (r.IsWrite || r.Op == OpCode.Sync))
+        {
+            if (r.Op == OpCode.CloseSession && s.Local)
+            {
+                Sessions.Remove(s.Id);
+                var conn = r.Connection;
+                Reply(r);
+                conn?.Close("session closed");
+                return;
+            }
+            // As ZooKeeper's read-only server: every change (and sync) is refused, the session lives on.
+            r.Err = ErrorCode.NotReadOnly;
+            if (s.Queue.Count == 0) Reply(r);
+            else
+            {
+                r.Done = true;
+                s.Queue.Enqueue(r);
+            }
+            return;
+        }
         if (IsLearner && (r.IsWrite || r.Op == OpCode.Sync))
         {
             ForwardToLeader(r, s);

@@ -12,6 +12,11 @@ public sealed partial class ZkEngine
             conn.Close("this server is not serving: no leader");
             return;
         }
+        if (_role == EngineRole.ReadOnly && args.LastZxidSeen <= Tree.LastProcessedZxid)
+        {
+            ConnectReadOnly(conn, args, Math.Clamp(args.Timeout, _options.EffectiveMinSessionTimeout, _options.EffectiveMaxSessionTimeout));
+            return;
+        }
         if (args.LastZxidSeen > Tree.LastProcessedZxid)
         {
             // The client has seen a newer state than ours: refuse without a reply so it tries elsewhere.
@@ -81,6 +86,12 @@ public sealed partial class ZkEngine
     private void ExpireSessions()
     {
         if (IsLearner) ReportTouches();
+        MaybeEnterReadOnly();
+        if (_role == EngineRole.ReadOnly)
+        {
+            ExpireLocalSessions();
+            return;
+        }
         // Only the leader (or a standalone server) decides that a session expired.
         if (_role is not (EngineRole.Standalone or EngineRole.Leader)) return;
         var expired = Sessions.CollectExpired(Monotonic());

@@ -28,6 +28,9 @@ public sealed class Session
     /// <summary>True once a closeSession was issued; no further requests are accepted.</summary>
     public bool Closing { get; set; }
 
+    /// <summary>A session of a read-only server: never logged, gone when the server rejoins a quorum.</summary>
+    public bool Local { get; set; }
+
     /// <summary>True until the createSession txn is applied.</summary>
     public bool Pending { get; set; }
 

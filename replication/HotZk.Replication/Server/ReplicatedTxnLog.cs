@@ -133,17 +133,22 @@ public sealed class ReplicatedTxnLog : ITxnLog, IReplicatedLog
     /// <inheritdoc/>
     public void TruncateAfter(long zxid)
     {
+        TruncateLogAfter(zxid);
+        // A snapshot past the cut holds txns the ensemble never committed: recovery must not load it.
+        foreach (var snap in _snapshots.ListCandidates())
+        {
+            if (snap.Zxid > zxid) File.Delete(snap.Path);
+        }
+    }
+
+    private void TruncateLogAfter(long zxid)
+    {
         _log.TruncateAfter(zxid);
         lock (_indexLock)
         {
             int i = _zxids.BinarySearch(zxid);
             i = i < 0 ? ~i : i + 1;
             _zxids.RemoveRange(i, _zxids.Count - i);
-        }
-        // A snapshot past the cut holds txns the ensemble never committed: recovery must not load it.
-        foreach (var snap in _snapshots.ListCandidates())
-        {
-            if (snap.Zxid > zxid) File.Delete(snap.Path);
         }
     }
 
@@ -180,7 +185,7 @@ public sealed class ReplicatedTxnLog : ITxnLog, IReplicatedLog
     {
         _snapshots.Save(zxid, s => image.CopyTo(s));
         // The leader's history continues after the image: nothing logged here before it may be replayed over it.
-        TruncateAfter(0);
+        TruncateLogAfter(0);
         foreach (var snap in _snapshots.ListCandidates())
         {
             if (snap.Zxid != zxid) File.Delete(snap.Path);

@@ -108,6 +108,7 @@ public sealed class HotZkHost : IAsyncDisposable
             ConfLines = ConfLines(),
             DataDir = _config.DataDir,
             DataLogDir = _config.DataLogDir,
+            QuorumMetrics = _member is null ? null : () => _member.Peer.Status.ToMetrics(),
         };
         Server = new ZkServer(Engine, netOptions, info, _log);
         Server.Start();

@@ -237,6 +237,10 @@ public sealed class FourLetterWordHandler
         Kv("zk_non_mtls_remote_conn_count", 0);
         // HotZk's own memory figures (zk_ prefix: mntr consumers expect every key to carry it): the tree's native name/data bytes, its slot and index arrays, and the GC heap.
         var gc = GC.GetGCMemoryInfo();
+        if (_server.Info.QuorumMetrics is { } quorum)
+        {
+            foreach (var kv in quorum()) Kv(kv.Key, kv.Value);
+        }
         Kv("zk_hotzk_tree_native_bytes", e.Tree.NativeBytes);
         Kv("zk_hotzk_tree_index_bytes", e.Tree.IndexBytes);
         Kv("zk_hotzk_gc_heap_bytes", gc.HeapSizeBytes);

@@ -129,6 +129,8 @@ public sealed class ServerInfo
     public string DataDir { get; init; } = "";
     /// <summary>dataLogDir (for dirs).</summary>
     public string DataLogDir { get; init; } = "";
+    /// <summary>Ensemble metrics for mntr (zk_peer_state, zk_quorum_size, a leader's learner counts), or null standalone.</summary>
+    public Func<IReadOnlyList<KeyValuePair<string, string>>>? QuorumMetrics { get; init; }
     /// <summary>Start time.</summary>
     public DateTime StartTime { get; init; } = DateTime.UtcNow;
 }

@@ -26,7 +26,18 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
 
     private ZabOptions Options => peer.Options;
 
-    public IReadOnlyCollection<long> SyncedLearners => _learners.Values.Where(h => h.At == LearnerHandler.Stage.Active).Select(h => h.Sid).ToList();
+    /// <summary>Synced followers, synced observers, forwarded syncs waiting.</summary>
+    public (int Followers, int Observers, int PendingSyncs) Counts()
+    {
+        int f = 0, o = 0;
+        foreach (var h in _learners.Values)
+        {
+            if (h.At != LearnerHandler.Stage.Active) continue;
+            if (h.Observer) o++;
+            else f++;
+        }
+        return (f, o, _pendingSyncs.Count);
+    }
 
     public void Start()
     {

@@ -47,8 +47,9 @@ public sealed class ZabPeer : IZabEvents
     /// <summary>Epoch of the current leadership (0 while looking).</summary>
     public long Epoch { get; private set; }
 
-    /// <summary>Leader: ids of learners that are synced and receiving the broadcast.</summary>
-    public IReadOnlyCollection<long> SyncedLearners => (_role as LeaderRole)?.SyncedLearners ?? [];
+    /// <summary>A consistent picture for other threads (4lw), refreshed on every tick and state change.</summary>
+    public QuorumStatus Status => Volatile.Read(ref _status);
+    private QuorumStatus _status = new(PeerState.Looking, 0, 0, 0, 0, 0, 0);
 
     /// <summary>Raised (on the peer thread) when <see cref="State"/> changes.</summary>
     public event Action<PeerState>? StateChanged;
@@ -83,6 +84,13 @@ public sealed class ZabPeer : IZabEvents
             return;
         }
         _role?.OnTick();
+        PublishStatus();
+    }
+
+    private void PublishStatus()
+    {
+        var (followers, observers, pendingSyncs) = (_role as LeaderRole)?.Counts() ?? (0, 0, 0);
+        Volatile.Write(ref _status, new QuorumStatus(State, LeaderId, Epoch, Options.Voters.Count, followers, observers, pendingSyncs));
     }
 
     /// <summary>A link to <paramref name="peer"/> came up.</summary>
@@ -193,6 +201,7 @@ public sealed class ZabPeer : IZabEvents
         // Votes carry the last logged zxid: make it the durable one.
         Log.Flush();
         _election.Start(Log.LastLoggedZxid, Log.CurrentEpoch, _now);
+        PublishStatus();
         if (previous != PeerState.Looking) StateChanged?.Invoke(State);
     }
 
@@ -217,6 +226,7 @@ public sealed class ZabPeer : IZabEvents
         }
         StateChanged?.Invoke(State);
         _role.Start();
+        PublishStatus();
     }
 
     /// <summary>A role established its epoch.</summary>

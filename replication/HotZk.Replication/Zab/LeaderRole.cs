@@ -224,7 +224,9 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
             return;
         }
         h.At = LearnerHandler.Stage.EpochAcked;
-        if (!h.Observer) _epochAcks.Add(h.Sid);
+        // A learner that had already accepted this epoch may have promised it to another leader: as in
+        // ZooKeeper, its ack (-1) is not counted, so two leaders can never both gather a quorum for one epoch.
+        if (!h.Observer && theirEpoch >= 0) _epochAcks.Add(h.Sid);
         TrySyncAll();
     }
 

@@ -172,7 +172,8 @@ internal abstract class LearnerRole(ZabPeer peer, long leader) : IPeerRole
         if (epoch > log.AcceptedEpoch) log.AcceptedEpoch = epoch;
         _newEpoch = epoch;
         _stage = Stage.AwaitSync;
-        peer.Network.Send(leader, new QuorumPacket(PacketType.AckEpoch, log.LastLoggedZxid, Payload.Longs(reported < 0 ? log.CurrentEpoch : reported)));
+        // -1: this epoch was already accepted (from this or another leader); the leader must not count it towards its quorum.
+        peer.Network.Send(leader, new QuorumPacket(PacketType.AckEpoch, log.LastLoggedZxid, Payload.Longs(reported)));
     }
 
     private void OnTrunc(long zxid)

@@ -155,7 +155,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
         _notDurable.Add((zxid, txn));
         foreach (var h in _learners.Values)
         {
-            if (h.Forwarding && !h.Observer) peer.Network.Send(h.Sid, new QuorumPacket(PacketType.Proposal, zxid, txn));
+            if (h.Forwarding && !h.Observer) SendTo(h, new QuorumPacket(PacketType.Proposal, zxid, txn));
         }
     }
 
@@ -240,8 +240,10 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
     }
 
     /// <summary>
-    /// Streams the history the learner lacks (DIFF, TRUNC + DIFF or SNAP), registers it for the
-    /// broadcast at the same point, and ends with NEWLEADER carrying the committed point.
+    /// Decides how to bring the learner level (DIFF, TRUNC + DIFF or SNAP) and registers it for the
+    /// broadcast at that same point. The stream (snapshot chunks, logged txns, NEWLEADER with the
+    /// committed point) is read off the peer thread; broadcast packets for the learner wait until it is
+    /// on the link, so commits go on meanwhile and nothing is missed, reordered or sent twice.
     /// </summary>
     private void SyncLearner(LearnerHandler h)
     {
@@ -251,11 +253,10 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
         long upTo = h.Observer ? _lastCommitted : _lastProposed;
         long from;
         string how;
+        PacketType kind;
         if (peerLast == upTo || (peerLast != 0 && log.Contains(peerLast) && peerLast <= upTo))
         {
-            from = peerLast;
-            how = "DIFF";
-            Send(h.Sid, PacketType.Diff, upTo);
+            (from, how, kind) = (peerLast, "DIFF", PacketType.Diff);
         }
         else
         {
@@ -263,74 +264,87 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
             if (prev != 0 && prev <= upTo && (peerLast > upTo || log.FirstLoggedZxid <= prev))
             {
                 // The learner logged txns this history does not have: it drops them first.
-                from = prev;
-                how = $"TRUNC to 0x{prev:x}";
-                Send(h.Sid, PacketType.Trunc, prev);
+                (from, how, kind) = (prev, $"TRUNC to 0x{prev:x}", PacketType.Trunc);
             }
             else
             {
                 from = log.NewestSnapshotZxid;
-                how = $"SNAP at 0x{from:x}";
-                if (!SendSnapshot(h)) return;
+                (how, kind) = ($"SNAP at 0x{from:x}", PacketType.Snap);
+                if (from < 0)
+                {
+                    peer.LogSink($"WARN no snapshot to bring learner {h.Sid} level; dropping it");
+                    _learners.Remove(h.Sid);
+                    peer.Network.Disconnect(h.Sid);
+                    return;
+                }
             }
-        }
-        int sent = 0;
-        foreach (var (zxid, txn) in HistoryAfter(from, upTo))
-        {
-            Send(h.Sid, PacketType.Proposal, zxid, txn);
-            sent++;
         }
         long committedPoint = _established ? Math.Min(_lastCommitted, upTo) : upTo;
         h.Forwarding = true;
         h.AckedZxid = Math.Max(h.AckedZxid, peerLast <= upTo ? Math.Min(peerLast, from) : from);
-        h.At = LearnerHandler.Stage.AwaitNewLeaderAck;
-        Send(h.Sid, PacketType.NewLeader, _newEpoch << 32, Payload.Longs(committedPoint));
-        peer.LogSink($"INFO syncing {(h.Observer ? "observer" : "follower")} {h.Sid} (last zxid 0x{peerLast:x}) by {how} + {sent} txns up to 0x{upTo:x}");
+        h.At = LearnerHandler.Stage.Streaming;
+        h.Deferred = [];
+        // What is not on disk yet is captured now; the rest is read from the log and snapshot in the background.
+        long durable = _ownDurable;
+        var inMemory = _notDurable.Where(t => t.Zxid > from && t.Zxid <= upTo).ToList();
+        var packets = new List<QuorumPacket>();
+        int sent = 0;
+        peer.RunOffPeer(
+            () =>
+            {
+                if (kind == PacketType.Snap) AddSnapshot(packets, from);
+                else packets.Add(new QuorumPacket(kind, kind == PacketType.Trunc ? from : upTo));
+                long last = from;
+                if (from < durable)
+                {
+                    foreach (var (zxid, txn) in log.ReadAfter(from))
+                    {
+                        if (zxid > durable || zxid > upTo) break;
+                        packets.Add(new QuorumPacket(PacketType.Proposal, zxid, txn));
+                        last = zxid;
+                        sent++;
+                    }
+                }
+                foreach (var (zxid, txn) in inMemory)
+                {
+                    if (zxid <= last) continue;
+                    packets.Add(new QuorumPacket(PacketType.Proposal, zxid, txn));
+                    sent++;
+                }
+                packets.Add(new QuorumPacket(PacketType.NewLeader, _newEpoch << 32, Payload.Longs(committedPoint)));
+            },
+            () =>
+            {
+                // The learner may have gone (or started over) while the stream was read.
+                if (!_learners.TryGetValue(h.Sid, out var current) || !ReferenceEquals(current, h) || h.At != LearnerHandler.Stage.Streaming) return;
+                if (packets.Count == 0 || packets[^1].Type != PacketType.NewLeader)
+                {
+                    peer.LogSink($"WARN could not read the sync stream for learner {h.Sid}; dropping it");
+                    _learners.Remove(h.Sid);
+                    peer.Network.Disconnect(h.Sid);
+                    return;
+                }
+                foreach (var p in packets) peer.Network.Send(h.Sid, p);
+                foreach (var p in h.Deferred!) peer.Network.Send(h.Sid, p);
+                h.Deferred = null;
+                h.At = LearnerHandler.Stage.AwaitNewLeaderAck;
+                peer.LogSink($"INFO synced {(h.Observer ? "observer" : "follower")} {h.Sid} (last zxid 0x{peerLast:x}) by {how} + {sent} txns up to 0x{upTo:x}");
+            });
     }
 
-    private bool SendSnapshot(LearnerHandler h)
+    /// <summary>SNAP header and chunks of the newest snapshot (background thread: only the log and the packet list are touched).</summary>
+    private void AddSnapshot(List<QuorumPacket> packets, long zxid)
     {
-        var log = peer.Log;
-        long zxid = log.NewestSnapshotZxid;
-        if (zxid < 0)
-        {
-            peer.LogSink($"WARN no snapshot to bring learner {h.Sid} level; dropping it");
-            _learners.Remove(h.Sid);
-            peer.Network.Disconnect(h.Sid);
-            return false;
-        }
-        using var image = log.OpenNewestSnapshot();
-        Send(h.Sid, PacketType.Snap, zxid, Payload.Longs(image.Length));
+        using var image = peer.Log.OpenNewestSnapshot();
+        packets.Add(new QuorumPacket(PacketType.Snap, zxid, Payload.Longs(image.Length)));
         int chunk = Options.SnapshotChunkBytes;
         while (true)
         {
             var buf = new byte[chunk];
             int n = image.ReadAtLeast(buf, chunk, throwOnEndOfStream: false);
             if (n == 0) break;
-            Send(h.Sid, PacketType.SnapChunk, zxid, buf.AsMemory(0, n));
+            packets.Add(new QuorumPacket(PacketType.SnapChunk, zxid, buf.AsMemory(0, n)));
             if (n < chunk) break;
-        }
-        return true;
-    }
-
-    /// <summary>Txns after <paramref name="after"/> up to <paramref name="upTo"/>: durable ones from the log, the rest from memory.</summary>
-    private IEnumerable<(long Zxid, ReadOnlyMemory<byte> Txn)> HistoryAfter(long after, long upTo)
-    {
-        long last = after;
-        if (after < _ownDurable)
-        {
-            foreach (var (zxid, txn) in peer.Log.ReadAfter(after))
-            {
-                if (zxid > _ownDurable || zxid > upTo) break;
-                last = zxid;
-                yield return (zxid, txn);
-            }
-        }
-        foreach (var (zxid, txn) in _notDurable)
-        {
-            if (zxid <= last) continue;
-            if (zxid > upTo) break;
-            yield return (zxid, txn);
         }
     }
 
@@ -393,11 +407,11 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
             if (!h.Forwarding) continue;
             if (h.Observer)
             {
-                foreach (var (zxid, txn) in committedNow) Send(h.Sid, PacketType.Inform, zxid, txn);
+                foreach (var (zxid, txn) in committedNow) SendTo(h, new QuorumPacket(PacketType.Inform, zxid, txn));
             }
             else
             {
-                Send(h.Sid, PacketType.Commit, committed);
+                SendTo(h, new QuorumPacket(PacketType.Commit, committed));
             }
         }
         peer.StateMachine.Committed(committed);
@@ -411,9 +425,16 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
         {
             var (learner, sync, waitFor) = _pendingSyncs[i];
             if (waitFor > _lastCommitted) continue;
-            Send(learner, PacketType.Sync, _lastCommitted, sync);
+            if (_learners.TryGetValue(learner, out var h)) SendTo(h, new QuorumPacket(PacketType.Sync, _lastCommitted, sync));
             _pendingSyncs.RemoveAt(i--);
         }
+    }
+
+    /// <summary>Broadcast traffic for one learner: held back while its sync stream is being prepared.</summary>
+    private void SendTo(LearnerHandler h, QuorumPacket p)
+    {
+        if (h.Deferred is { } deferred) deferred.Add(p);
+        else peer.Network.Send(h.Sid, p);
     }
 
     private void Send(long to, PacketType type, long zxid) => peer.Network.Send(to, new QuorumPacket(type, zxid));

@@ -1,3 +1,5 @@
+using HotZk.Replication.Transport;
+
 namespace HotZk.Replication.Zab;
 
 /// <summary>The leader's view of one learner's session over its link.</summary>
@@ -11,6 +13,8 @@ internal sealed class LearnerHandler(long sid, bool observer, long now)
         AwaitAckEpoch,
         /// <summary>ACKEPOCH received, waiting for a quorum of them before the sync.</summary>
         EpochAcked,
+        /// <summary>Sync decided; its packets are being read off the peer thread, broadcast packets wait in <see cref="Deferred"/>.</summary>
+        Streaming,
         /// <summary>Sync stream and NEWLEADER sent, waiting for its ACK.</summary>
         AwaitNewLeaderAck,
         /// <summary>NEWLEADER acked; UPTODATE follows once the leader is established.</summary>
@@ -38,6 +42,9 @@ internal sealed class LearnerHandler(long sid, bool observer, long now)
     public long AckedZxid { get; set; }
 
     public long LastHeard { get; set; } = now;
+
+    /// <summary>Broadcast packets held back while the sync stream is prepared (they must follow it on the link).</summary>
+    public List<QuorumPacket>? Deferred { get; set; }
 
     public long StartedAt { get; } = now;
 }

@@ -28,6 +28,19 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
     public void Start()
     {
         var peer = Peer ?? throw new InvalidOperationException("Peer is not set");
+        // Syncing a far-behind learner reads a snapshot and a log range: on the thread pool, not between commits.
+        peer.Offload = (work, then) => Task.Run(() =>
+        {
+            try
+            {
+                work();
+            }
+            catch (Exception e)
+            {
+                _log($"ERROR replication background work: {e.Message}");
+            }
+            Post(_ => then());
+        });
         _running = true;
         _thread = new Thread(Run) { Name = "hotzk-zab", IsBackground = true };
         _thread.Start();

@@ -47,6 +47,24 @@ public sealed class ZabPeer : IZabEvents
     /// <summary>Epoch of the current leadership (0 while looking).</summary>
     public long Epoch { get; private set; }
 
+    /// <summary>
+    /// Runs slow work (reading a snapshot and log for a learner's sync) off the peer thread, then the
+    /// continuation back on it. Null (simulations): both run inline, in order.
+    /// </summary>
+    public Action<Action, Action>? Offload { get; set; }
+
+    /// <summary>Runs <paramref name="work"/> via <see cref="Offload"/> (or inline), then <paramref name="then"/> on the peer thread.</summary>
+    internal void RunOffPeer(Action work, Action then)
+    {
+        if (Offload is { } offload)
+        {
+            offload(work, then);
+            return;
+        }
+        work();
+        then();
+    }
+
     /// <summary>A consistent picture for other threads (4lw), refreshed on every tick and state change.</summary>
     public QuorumStatus Status => Volatile.Read(ref _status);
     private QuorumStatus _status = new(PeerState.Looking, 0, 0, 0, 0, 0, 0);

@@ -7,7 +7,7 @@ namespace HotZk.Replication.Transport;
 /// the acceptor: long magic, long sender id, long receiver id. Then frames: int32 length of the rest,
 /// byte type, long zxid, data. Everything big-endian.
 /// </summary>
-internal static class PacketFraming
+public static class PacketFraming
 {
     /// <summary>"HzKZAB" and version 1.</summary>
     public const long HandshakeMagic = 0x487A4B5A41420001;
@@ -47,6 +47,10 @@ internal static class PacketFraming
         destination[LengthSize] = (byte)packet.Type;
         BinaryPrimitives.WriteInt64BigEndian(destination[(LengthSize + 1)..], packet.Zxid);
     }
+
+    /// <summary>Reads the <see cref="HeaderSize"/>-byte header of a frame: its data length, type and zxid.</summary>
+    public static (int DataLength, PacketType Type, long Zxid) ReadHeader(ReadOnlySpan<byte> source) =>
+        (BinaryPrimitives.ReadInt32BigEndian(source) - MinFrameLength, (PacketType)source[LengthSize], BinaryPrimitives.ReadInt64BigEndian(source[(LengthSize + 1)..]));
 
     /// <summary>Why a length prefix is unacceptable, or null when it is fine.</summary>
     public static string? CheckLength(int length, int maxPacketSize) =>

@@ -14,7 +14,7 @@ internal abstract class LearnerRole(ZabPeer peer, long leader) : IPeerRole
     private readonly Queue<(long Zxid, ReadOnlyMemory<byte> Txn)> _pending = new();
     private readonly List<ReadOnlyMemory<byte>> _touches = [];
     private Stage _stage = Stage.Connecting;
-    private const int AnnounceRetryMs = 100;
+    private const int AnnounceRetryMs = 25;
     private long _startedAt;
     private long _announcedAt;
     private long _lastHeard;

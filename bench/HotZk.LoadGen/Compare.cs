@@ -20,7 +20,8 @@ public sealed class CompareSettings
     public string? BaseDir { get; set; }
     public int TickTime { get; set; } = 2000;
     public bool Verbose { get; set; }
-    public bool Ensemble { get; set; }
+    /// <summary>Servers per target: 1 = standalone, 3 or 5 = an ensemble of that many participants.</summary>
+    public int Ensemble { get; set; } = 1;
     public string ZkHeap { get; set; } = "1000m";
 }
 
@@ -54,11 +55,25 @@ public sealed class CompareRun
     public string Target { get; set; } = "";
     public string? Error { get; set; }
     public RunResult? Result { get; set; }
+    /// <summary>Server figures: sums over the target's members (one member when standalone).</summary>
     public long ServerRssKbBefore { get; set; }
     public long ServerRssKbAfter { get; set; }
     public long ServerPeakRssKb { get; set; }
     public double ServerCpuSec { get; set; }
     public double ServerCpuMsPer1kOps { get; set; }
+    /// <summary>The same figures per member (ensemble runs).</summary>
+    public List<MemberSample>? Members { get; set; }
+}
+
+/// <summary>One member's share of a run (JSON).</summary>
+public sealed class MemberSample
+{
+    public int Id { get; set; }
+    public string Mode { get; set; } = "";
+    public long RssKbBefore { get; set; }
+    public long RssKbAfter { get; set; }
+    public long PeakRssKb { get; set; }
+    public double CpuSec { get; set; }
 }
 
 /// <summary>Medians over the rounds of one case and target (JSON).</summary>
@@ -82,8 +97,12 @@ public sealed class CompareReport
     public string Command { get; set; } = "";
     public string StartedUtc { get; set; } = "";
     public Fingerprint Fingerprint { get; set; } = new();
+    /// <summary>What was measured: "standalone" or "N-node ensemble" (clients spread over every member).</summary>
+    public string Mode { get; set; } = "standalone";
     public CompareSettings Settings { get; set; } = new();
     public Dictionary<string, string> ServerCommands { get; set; } = [];
+    /// <summary>Every server of every target as started, with its mode then.</summary>
+    public Dictionary<string, List<MemberInfo>> Members { get; set; } = [];
     public string ZooCfg { get; set; } = "";
     public LimitsResult Limits { get; set; } = new();
     public List<string> Skipped { get; set; } = [];
@@ -91,93 +110,11 @@ public sealed class CompareReport
     public List<CompareCase> Cases { get; set; } = [];
 }
 
-/// <summary>A server the compare runner can start on loopback. Ensemble targets plug in here.</summary>
-internal abstract class ServerTarget(string name)
-{
-    public string Name { get; } = name;
-
-    /// <summary>The command line (for the report).</summary>
-    public abstract string Describe(string cfg);
-
-    /// <summary>Starts the server with <paramref name="cfg"/>; output goes to <paramref name="log"/>.</summary>
-    public abstract Process Start(string cfg, string log, string workDir);
-
-    /// <summary>Longest time to wait for readiness (HotZk may build itself first).</summary>
-    public virtual TimeSpan ReadyTimeout => TimeSpan.FromSeconds(60);
-
-    protected static Process Launch(string workDir, string log, IEnumerable<string> command)
-    {
-        // bash execs the command with output to the log file, so the PID we hold is the server itself.
-        var psi = new ProcessStartInfo("bash") { UseShellExecute = false, WorkingDirectory = workDir };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec \"$@\" >\"$HOTZK_BENCH_LOG\" 2>&1 </dev/null");
-        psi.ArgumentList.Add("server");
-        foreach (var c in command) psi.ArgumentList.Add(c);
-        psi.Environment["HOTZK_BENCH_LOG"] = log;
-        return Process.Start(psi) ?? throw new IOException("could not start " + string.Join(' ', command));
-    }
-}
-
-/// <summary>HotZk standalone via the repository launcher (<c>hotzk server zoo.cfg</c>).</summary>
-internal sealed class HotZkTarget(string repoRoot) : ServerTarget("hotzk")
-{
-    private string Launcher => Path.Combine(repoRoot, "hotzk");
-
-    public override TimeSpan ReadyTimeout => TimeSpan.FromSeconds(600);
-
-    public override string Describe(string cfg) => $"{Launcher} server {cfg}";
-
-    public override Process Start(string cfg, string log, string workDir) => Launch(workDir, log, [Launcher, "server", cfg]);
-}
-
-/// <summary>Apache ZooKeeper 3.8 standalone from the Debian package, with zkServer.sh's default heap.</summary>
-internal sealed class ZooKeeperTarget(string heap) : ServerTarget("zk")
-{
-    public const string Jar = "/usr/share/java/zookeeper.jar";
-
-    private IEnumerable<string> Command(string cfg) =>
-    [
-        "java", $"-Xmx{heap}", "-Dzookeeper.admin.enableServer=false", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", Jar + ":/usr/share/java/slf4j-simple.jar", "org.apache.zookeeper.server.ZooKeeperServerMain", cfg,
-    ];
-
-    public override string Describe(string cfg) => string.Join(' ', Command(cfg));
-
-    public override Process Start(string cfg, string log, string workDir)
-    {
-        if (!File.Exists(Jar)) throw new IOException($"{Jar} is missing: apt-get install zookeeper");
-        return Launch(workDir, log, Command(cfg));
-    }
-}
-
-/// <summary>A started server: process, port, data dir.</summary>
-internal sealed class ServerInstance
-{
-    public required ServerTarget Target { get; init; }
-    public required Process Process { get; init; }
-    public required int Port { get; init; }
-    public required string Log { get; init; }
-    public string Connect => $"127.0.0.1:{Port}";
-    public bool Dead { get; set; }
-
-    public string LogTail(int lines = 30)
-    {
-        try
-        {
-            var all = File.ReadAllLines(Log);
-            return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
-}
-
 /// <summary>
-/// <c>hotzk bench compare</c>: HotZk and Apache ZooKeeper standalone on loopback with identical
-/// zoo.cfg (fsync on), the same workloads against each, alternating, with server RSS and CPU sampled
-/// from /proc around each measured window; prints the ratio table and writes perf-baselines/compare-*.json.
+/// <c>hotzk bench compare</c>: HotZk and Apache ZooKeeper on loopback, standalone or as N-member
+/// ensembles, with identical zoo.cfg (fsync on), the same workloads against each, alternating, with
+/// server RSS and CPU (summed over members) sampled from /proc around each measured window; prints the
+/// ratio table and writes perf-baselines/compare-*.json.
 /// </summary>
 internal static class Compare
 {
@@ -264,55 +201,6 @@ internal static class Compare
         return cases;
     }
 
-    private static string ZooCfg(int tickTime, string dataDir, int port) => $"""
-        # Identical settings for every target of hotzk bench compare.
-        tickTime={tickTime}
-        initLimit=10
-        syncLimit=5
-        dataDir={dataDir}
-        clientPort={port}
-        clientPortAddress=127.0.0.1
-        maxClientCnxns=0
-        forceSync=yes
-        admin.enableServer=false
-        4lw.commands.whitelist=ruok,srvr,stat,mntr,conf
-        """;
-
-    private static ServerInstance StartServer(ServerTarget t, string baseDir, int tickTime, CompareReport report, TextWriter log)
-    {
-        string work = Path.Combine(baseDir, t.Name);
-        string data = Path.Combine(work, "data");
-        Directory.CreateDirectory(data);
-        Exception? last = null;
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            int port = Limits.FreePort();
-            string cfgText = ZooCfg(tickTime, data, port);
-            string cfg = Path.Combine(work, "zoo.cfg");
-            File.WriteAllText(cfg, cfgText + "\n");
-            report.ZooCfg = ZooCfg(tickTime, "<fresh temp dir>", 0).Replace("clientPort=0", "clientPort=<free port>", StringComparison.Ordinal);
-            report.ServerCommands[t.Name] = t.Describe(cfg);
-            string logPath = Path.Combine(work, "server.log");
-            log.WriteLine($"starting {t.Name}: {t.Describe(cfg)}");
-            var p = t.Start(cfg, logPath, work);
-            var inst = new ServerInstance { Target = t, Process = p, Port = port, Log = logPath };
-            var sw = Stopwatch.StartNew();
-            while (sw.Elapsed < t.ReadyTimeout)
-            {
-                if (p.HasExited) { last = new IOException($"{t.Name} exited with code {p.ExitCode}:\n{inst.LogTail()}"); break; }
-                if (FourLetter("127.0.0.1", port, "ruok") == "imok" && FourLetter("127.0.0.1", port, "srvr").Contains("Mode:", StringComparison.Ordinal))
-                {
-                    log.WriteLine($"{t.Name} ready on {inst.Connect} (pid {p.Id}) after {sw.Elapsed.TotalSeconds:0.0} s");
-                    return inst;
-                }
-                Thread.Sleep(250);
-            }
-            last ??= new IOException($"{t.Name} not ready within {t.ReadyTimeout.TotalSeconds} s:\n{inst.LogTail()}");
-            Limits.StopProcess(p);
-        }
-        throw last!;
-    }
-
     public static async Task<int> RunAsync(CompareSettings co, string commandLine, TextWriter log)
     {
         string root = FindRepoRoot();
@@ -329,9 +217,15 @@ internal static class Compare
         };
         var cases = BuildCases(co);
         report.Cases = cases;
-        const string ensembleNote = "3-node ensembles: skipped - HotZk has no ensemble mode yet (add an ensemble ServerTarget when replication lands)";
-        report.Skipped.Add(ensembleNote);
-        log.WriteLine(ensembleNote);
+        report.Mode = ServerGroup.Describe(co.Ensemble);
+        report.ZooCfg = ZooCfg.Template(co.TickTime, co.Ensemble);
+        if (co.Ensemble <= 1)
+        {
+            const string ensembleNote = "ensembles: not measured in this run (standalone); run with --ensemble 3 for 3-node ensembles";
+            report.Skipped.Add(ensembleNote);
+            log.WriteLine(ensembleNote);
+        }
+        log.WriteLine($"mode: {report.Mode}" + (co.Ensemble > 1 ? " per target; clients spread round-robin over every member" : ""));
         log.WriteLine($"machine: {report.Fingerprint.Nproc} cores, {report.Fingerprint.CpuModel}, kernel {report.Fingerprint.Kernel}, load {report.Fingerprint.LoadAvgAtStart}");
         log.WriteLine($"plan: {cases.Count} cases x {co.Targets.Count} targets x {co.Rounds} rounds, {co.WarmupSec}+{co.DurationSec} s each; data under {baseDir}");
 
@@ -350,17 +244,8 @@ internal static class Compare
             if (report.Limits.Ceiling.TryGetValue(c.Label, out var ceil)) c.CeilingOpsPerSec = ceil.OpsPerSec;
         }
 
-        var targets = new List<ServerTarget>();
-        foreach (var name in co.Targets)
-        {
-            targets.Add(name switch
-            {
-                "hotzk" => new HotZkTarget(root),
-                "zk" => new ZooKeeperTarget(co.ZkHeap),
-                _ => throw new ArgumentException($"unknown target '{name}' (hotzk, zk)"),
-            });
-        }
-        var servers = new Dictionary<string, ServerInstance>();
+        var targets = co.Targets.Select(name => ServerTarget.Create(name, root, co.ZkHeap)).ToList();
+        var servers = new Dictionary<string, ServerGroup>();
         try
         {
             log.WriteLine("--- servers ---");
@@ -368,8 +253,11 @@ internal static class Compare
             {
                 try
                 {
-                    servers[t.Name] = StartServer(t, baseDir, co.TickTime, report, log);
-                    if (t.Name == "zk") report.Fingerprint.ZooKeeper = FourLetter("127.0.0.1", servers[t.Name].Port, "srvr").Split('\n')[0];
+                    var g = ServerGroup.Start(t, Path.Combine(baseDir, t.Name), co.Ensemble, co.TickTime, log);
+                    servers[t.Name] = g;
+                    report.ServerCommands[t.Name] = t.Describe(g.Members[0].Cfg, g.IsEnsemble) + (g.IsEnsemble ? $" (one per member, each with its own zoo.cfg: {co.Ensemble} members)" : "");
+                    report.Members[t.Name] = g.Info(g.Modes());
+                    if (t.Name == "zk") report.Fingerprint.ZooKeeper = FourLetter("127.0.0.1", g.Members[0].Port, "srvr").Split('\n')[0];
                 }
                 catch (Exception e)
                 {
@@ -394,17 +282,15 @@ internal static class Compare
         }
         finally
         {
-            foreach (var s in servers.Values)
-            {
-                if (!s.Process.HasExited) Limits.StopProcess(s.Process);
-            }
+            foreach (var g in servers.Values) g.Stop();
         }
 
         Summarize(report, co);
         string table = RatioTable(report);
         log.WriteLine();
         log.WriteLine(table);
-        string outPath = co.OutPath ?? Path.Combine(root, "perf-baselines", $"compare-{stamp}.json");
+        string suffix = co.Ensemble > 1 ? $"-ens{co.Ensemble}" : "";
+        string outPath = co.OutPath ?? Path.Combine(root, "perf-baselines", $"compare-{stamp}{suffix}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
         await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, Json)).ConfigureAwait(false);
         log.WriteLine($"wrote {outPath}");
@@ -412,22 +298,25 @@ internal static class Compare
         return report.Incidents.Count == 0 ? 0 : 3;
     }
 
-    private static async Task<CompareRun> RunOneAsync(CompareCase c, ServerInstance inst, int round, CompareReport report, TextWriter log)
+    private static async Task<CompareRun> RunOneAsync(CompareCase c, ServerGroup group, int round, CompareReport report, TextWriter log)
     {
-        var run = new CompareRun { Round = round, Target = inst.Target.Name };
-        if (inst.Dead || inst.Process.HasExited)
+        string name = group.Target.Name;
+        var run = new CompareRun { Round = round, Target = name };
+        if (group.Members.Any(m => m.Dead || m.Exited))
         {
             run.Error = "server not running";
-            inst.Dead = true;
+            foreach (var m in group.Members.Where(m => m.Exited)) m.Dead = true;
             return run;
         }
-        int pid = inst.Process.Id;
+        var members = group.Members;
+        var pids = members.Select(m => m.Process.Id).ToArray();
+        var modes = group.IsEnsemble ? members.Select(m => m.Mode()).ToArray() : members.Select(_ => "standalone").ToArray();
         var o = c.Options.Clone();
-        o.Connect = inst.Connect;
-        ProcSample before = default, start = default, end = default;
-        before = ProcInfo.Sample(pid);
-        o.MeasureStarted = () => start = ProcInfo.Sample(pid);
-        o.MeasureEnded = () => end = ProcInfo.Sample(pid);
+        o.Connect = group.Connect;
+        static ProcSample[] SampleAll(int[] pids) => pids.Select(ProcInfo.Sample).ToArray();
+        ProcSample[] before = SampleAll(pids), start = before, end = [];
+        o.MeasureStarted = () => start = SampleAll(pids);
+        o.MeasureEnded = () => end = SampleAll(pids);
         try
         {
             var r = await Runner.RunAsync(o, log).ConfigureAwait(false);
@@ -437,30 +326,43 @@ internal static class Compare
         {
             run.Error = $"{e.GetType().Name}: {e.Message}";
         }
-        if (end.CpuSec == 0) end = ProcInfo.Sample(pid);
-        run.ServerRssKbBefore = before.RssKb;
-        run.ServerRssKbAfter = end.RssKb;
-        run.ServerPeakRssKb = end.PeakRssKb;
-        run.ServerCpuSec = Math.Round(end.CpuSec - start.CpuSec, 3);
+        if (end.Length == 0) end = SampleAll(pids);
+        run.ServerRssKbBefore = before.Sum(x => x.RssKb);
+        run.ServerRssKbAfter = end.Sum(x => x.RssKb);
+        run.ServerPeakRssKb = end.Sum(x => x.PeakRssKb);
+        run.ServerCpuSec = Math.Round(end.Sum(x => x.CpuSec) - start.Sum(x => x.CpuSec), 3);
+        if (group.IsEnsemble)
+        {
+            run.Members = members.Select((m, i) => new MemberSample
+            {
+                Id = m.Id,
+                Mode = modes[i],
+                RssKbBefore = before[i].RssKb,
+                RssKbAfter = end[i].RssKb,
+                PeakRssKb = end[i].PeakRssKb,
+                CpuSec = Math.Round(end[i].CpuSec - start[i].CpuSec, 3),
+            }).ToList();
+        }
         long ops = run.Result?.Ops ?? 0;
         run.ServerCpuMsPer1kOps = ops > 0 ? Math.Round(1000.0 * run.ServerCpuSec / ops * 1000, 3) : 0;
-        if (inst.Process.HasExited)
+        foreach (var m in members.Where(m => m.Exited))
         {
-            inst.Dead = true;
-            string msg = $"{inst.Target.Name} EXITED (code {inst.Process.ExitCode}) during round {round} case {c.Label} ({c.Workload} {c.Sessions}x{c.Outstanding}, {c.ValueSize} B):\n{inst.LogTail()}";
+            m.Dead = true;
+            string msg = $"{name} member {m.Id} EXITED (code {m.Process.ExitCode}) during round {round} case {c.Label} ({c.Workload} {c.Sessions}x{c.Outstanding}, {c.ValueSize} B):\n{m.LogTail()}";
             report.Incidents.Add(msg);
             run.Error ??= "server exited";
         }
         var res = run.Result;
         if (res is not null && (res.SessionsLost > 0 || res.Errors > 0 || res.Failures.Count > 0))
         {
-            report.Incidents.Add($"{inst.Target.Name} round {round} case {c.Label}: {res.Errors} errors, {res.SessionsLost} sessions lost; " +
+            report.Incidents.Add($"{name} round {round} case {c.Label}: {res.Errors} errors, {res.SessionsLost} sessions lost; " +
                 string.Join("; ", res.Failures.Take(3)) + " " + string.Join(", ", res.ByOp.SelectMany(b => b.ErrorsByCode.Select(e => $"{b.Op} {e.Key} x{e.Value}"))));
         }
+        string rssWhat = group.IsEnsemble ? $"server RSS (sum of {members.Count})" : "server RSS";
         log.WriteLine(res is null
-            ? $"round {round} {c.Label,-12} {inst.Target.Name,-5} FAILED: {run.Error}"
+            ? $"round {round} {c.Label,-12} {name,-5} FAILED: {run.Error}"
             : string.Create(CultureInfo.InvariantCulture,
-                $"round {round} {c.Label,-12} {inst.Target.Name,-5} {res.OpsPerSec,10:0} ops/s  p50 {Report.Us(res.All.P50Us),7}  p99 {Report.Us(res.All.P99Us),7}  p99.9 {Report.Us(res.All.P999Us),7}  max {Report.Us(res.All.MaxUs),7}  err {res.Errors}  server RSS {end.RssKb / 1024.0:0} MiB, CPU {run.ServerCpuMsPer1kOps:0.0} ms/1k ops  client CPU {100 * res.ClientCpuSec / Math.Max(0.001, res.ElapsedSec):0}%"));
+                $"round {round} {c.Label,-12} {name,-5} {res.OpsPerSec,10:0} ops/s  p50 {Report.Us(res.All.P50Us),7}  p99 {Report.Us(res.All.P99Us),7}  p99.9 {Report.Us(res.All.P999Us),7}  max {Report.Us(res.All.MaxUs),7}  err {res.Errors}  {rssWhat} {run.ServerRssKbAfter / 1024.0:0} MiB, CPU {run.ServerCpuMsPer1kOps:0.0} ms/1k ops  client CPU {100 * res.ClientCpuSec / Math.Max(0.001, res.ElapsedSec):0}%"));
         return run;
     }
 
@@ -513,7 +415,8 @@ internal static class Compare
         var sb = new StringBuilder();
         string X(double? v, string suffix = "") => v is { } d ? d.ToString("0.00", CultureInfo.InvariantCulture) + suffix : "-";
         string P(double? v) => v is { } d ? (100 * d).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
-        sb.AppendLine("HotZk / Apache ZooKeeper, standalone, fsync on, medians of the rounds (throughput: higher is better; latency, RSS, CPU: lower is better)");
+        string mode = report.Mode == "standalone" ? "standalone" : $"{report.Mode}s (clients spread over every member; RSS and CPU summed over members)";
+        sb.AppendLine($"HotZk / Apache ZooKeeper, {mode}, fsync on, medians of the rounds (throughput: higher is better; latency, RSS, CPU: lower is better)");
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"{"case",-13} {"shape",-10} {"hotzk op/s",10} {"zk op/s",10} {"x-put",6} {"p50",5} {"p99",5} {"p99.9",5} {"RSS",5} {"CPU/op",6} | {"hotzk p50",9} {"zk p50",8} {"hotzk p99",9} {"zk p99",8} | {"ceiling",9} {"hotzk%",7} {"zk%",6}"));
         foreach (var c in report.Cases)

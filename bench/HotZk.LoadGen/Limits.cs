@@ -124,10 +124,20 @@ internal static partial class Limits
         sender.Start();
         var buf = new byte[64 * 1024];
         long released = 0;
+        // The sender may stop between the loop check and Receive; a receive timeout keeps that from blocking forever.
+        c.ReceiveTimeout = 500;
         while (stop.Elapsed.TotalSeconds < seconds || recvBytes / FrameSize < Interlocked.Read(ref sentFrames))
         {
             if (stop.Elapsed.TotalSeconds > seconds + 2) break;
-            int r = c.Receive(buf);
+            int r;
+            try
+            {
+                r = c.Receive(buf);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                continue;
+            }
             if (r <= 0) break;
             recvBytes += r;
             long frames = recvBytes / FrameSize;
@@ -257,6 +267,9 @@ internal static partial class Limits
             // already gone
         }
     }
+
+    /// <summary>Sends signal <paramref name="sig"/> to <paramref name="pid"/> (a child we started).</summary>
+    public static void Signal(int pid, int sig) => _ = kill(pid, sig);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);

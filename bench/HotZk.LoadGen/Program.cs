@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using HotZk.LoadGen;
 
-// hotzk bench [run|nullserver|limits|compare] [options]; see Usage below.
+// hotzk bench [run|nullserver|limits|compare|failover] [options]; see Usage below.
 return await Cli.MainAsync(args).ConfigureAwait(false);
 
 /// <summary>Command-line entry: argument parsing and subcommand dispatch.</summary>
@@ -13,10 +13,13 @@ internal static class Cli
                hotzk bench nullserver --port P [--value-size N]
                hotzk bench limits [--dir D] [--sessions N --outstanding M --duration S] [--json out.json]
                hotzk bench compare [--rounds N] [--duration S] [--warmup S] [--long] [--cases a,b]
-                                   [--targets hotzk,zk] [--out file.json] [--base-dir D] [--verbose]
+                                   [--targets hotzk,zk] [--ensemble 1|3|5] [--out file.json] [--base-dir D] [--verbose]
+               hotzk bench failover [--targets hotzk,zk] [--nodes 3] [--znodes 100000] [--value-size 100]
+                                    [--kills 5] [--out file.json] [--base-dir D] [--verbose]
 
         run options:
-          --connect host:port   server (default 127.0.0.1:2181)
+          --connect h:p[,h:p]   server, or an ensemble's members: session i uses address i mod n,
+                                setup goes through the first and is synced on the others (default 127.0.0.1:2181)
           --workload W          setdata | getdata | mixed90 | createdelete | multi | watchfanout |
                                 sessionchurn | lock | largevalue | populate      (default setdata)
           --sessions N          sessions, one socket each (default 32); watchers / contenders / workers
@@ -31,6 +34,17 @@ internal static class Cli
           --hold-ms T           lock hold time (default 0)
           --json out.json       write the result as JSON
           --quiet               no progress lines
+
+        compare: HotZk and Apache ZooKeeper 3.8 with identical zoo.cfg, the same cases alternating.
+          --ensemble N          servers per target: 1 = standalone (default), 3 or 5 = an ensemble of N
+                                participants; clients spread over every member, RSS/CPU summed over members;
+                                the warmup defaults to 10 s then (N JITs share the cores)
+
+        failover: per target an N-member ensemble, --znodes znodes of --value-size bytes, then --kills times:
+          a writer on every member but the leader (setData, 1 outstanding), SIGKILL the leader, time to the
+          first write the new leader committed, restart the killed member and time it until it is a follower.
+          Writes perf-baselines/failover-<date>.json unless --out is given. Also: --kill-timeout S (60),
+          --restart-timeout S (600), --tick-time MS (2000), --zk-heap SIZE (1000m).
         """;
 
     public static async Task<int> MainAsync(string[] args)
@@ -50,6 +64,8 @@ internal static class Cli
                     return await LimitsAsync(opts).ConfigureAwait(false);
                 case "compare":
                     return await CompareAsync(opts, args).ConfigureAwait(false);
+                case "failover":
+                    return await FailoverAsync(opts, args).ConfigureAwait(false);
                 case "help" or "-h" or "--help":
                     Console.WriteLine(Usage);
                     return 0;
@@ -186,16 +202,20 @@ internal static class Cli
         var co = new CompareSettings();
         foreach (var k in d.Keys)
         {
-            if (k is not ("rounds" or "duration" or "warmup" or "long" or "cases" or "targets" or "out" or "base-dir" or "verbose" or "ceiling-duration" or "tick-time" or "zk-heap"))
+            if (k is not ("rounds" or "duration" or "warmup" or "long" or "cases" or "targets" or "out" or "base-dir" or "verbose" or "ceiling-duration" or "tick-time" or "zk-heap" or "ensemble"))
                 throw new ArgumentException($"unknown compare option --{k}");
         }
         co.Long = d.ContainsKey("long");
         co.Verbose = d.ContainsKey("verbose");
         co.Rounds = (int)Num(d, "rounds", co.Long ? 3 : 2);
         co.DurationSec = Num(d, "duration", co.Long ? 30 : 10);
-        co.WarmupSec = Num(d, "warmup", co.WarmupSec);
+        co.Ensemble = (int)Num(d, "ensemble", co.Ensemble);
+        // N JVMs (or .NET servers) JIT at once on few cores: a trial's ZooKeeper ensemble went from 1.6k to
+        // 6.5k writes/s over its first 12 s, so ensemble runs warm up longer unless told otherwise.
+        co.WarmupSec = Num(d, "warmup", co.Ensemble > 1 ? 10 : co.WarmupSec);
         co.CeilingSec = Num(d, "ceiling-duration", co.CeilingSec);
         co.TickTime = (int)Num(d, "tick-time", co.TickTime);
+        if (co.Ensemble is not (1 or 3 or 5 or 7)) throw new ArgumentException("--ensemble must be 1 (standalone), 3, 5 or 7");
         if (d.TryGetValue("zk-heap", out var heap)) co.ZkHeap = heap;
         if (d.TryGetValue("cases", out var cs)) co.Cases = [.. cs.Split(',', StringSplitOptions.RemoveEmptyEntries)];
         if (d.TryGetValue("targets", out var ts)) co.Targets = [.. ts.Split(',', StringSplitOptions.RemoveEmptyEntries)];
@@ -203,5 +223,37 @@ internal static class Cli
         co.BaseDir = d.GetValueOrDefault("base-dir");
         if (co.Rounds < 1 || co.DurationSec <= 0) throw new ArgumentException("--rounds and --duration must be positive");
         return await Compare.RunAsync(co, "hotzk bench " + string.Join(' ', all), Console.Out).ConfigureAwait(false);
+    }
+
+    private static async Task<int> FailoverAsync(Dictionary<string, string> d, string[] all)
+    {
+        var fo = new FailoverSettings();
+        foreach (var k in d.Keys)
+        {
+            if (k is not ("targets" or "nodes" or "znodes" or "value-size" or "kills" or "out" or "base-dir" or "verbose"
+                or "kill-timeout" or "restart-timeout" or "tick-time" or "zk-heap"))
+                throw new ArgumentException($"unknown failover option --{k}");
+        }
+        if (d.TryGetValue("targets", out var ts)) fo.Targets = [.. ts.Split(',', StringSplitOptions.RemoveEmptyEntries)];
+        fo.Nodes = (int)Num(d, "nodes", fo.Nodes);
+        fo.Znodes = (int)Num(d, "znodes", fo.Znodes);
+        fo.ValueSize = (int)Num(d, "value-size", fo.ValueSize);
+        fo.Kills = (int)Num(d, "kills", fo.Kills);
+        fo.KillTimeoutSec = Num(d, "kill-timeout", fo.KillTimeoutSec);
+        fo.RestartTimeoutSec = Num(d, "restart-timeout", fo.RestartTimeoutSec);
+        fo.TickTime = (int)Num(d, "tick-time", fo.TickTime);
+        if (d.TryGetValue("zk-heap", out var heap)) fo.ZkHeap = heap;
+        fo.OutPath = d.GetValueOrDefault("out");
+        fo.BaseDir = d.GetValueOrDefault("base-dir");
+        fo.Verbose = d.ContainsKey("verbose");
+        if (fo.Nodes is not (3 or 5 or 7)) throw new ArgumentException("--nodes must be 3, 5 or 7 (a leader kill must leave a quorum)");
+        if (fo.Znodes < 0 || fo.Kills < 1) throw new ArgumentException("--znodes must be >= 0 and --kills >= 1");
+        if (fo.ValueSize < 0 || fo.ValueSize > Wire.MaxFrame - 1024) throw new ArgumentException($"--value-size must be 0..{Wire.MaxFrame - 1024}");
+        if (fo.KillTimeoutSec <= 0 || fo.RestartTimeoutSec <= 0) throw new ArgumentException("--kill-timeout and --restart-timeout must be positive");
+        foreach (var t in fo.Targets)
+        {
+            if (t is not ("hotzk" or "zk")) throw new ArgumentException($"unknown target '{t}' (hotzk, zk)");
+        }
+        return await Failover.RunAsync(fo, "hotzk bench " + string.Join(' ', all), Console.Out).ConfigureAwait(false);
     }
 }

@@ -31,10 +31,14 @@ internal sealed class RawClient : IAsyncDisposable
     private long _lastSendTs;
     private volatile bool _closed;
 
-    private RawClient(Socket socket, long sessionId, int timeoutMs)
+    private long _lastZxid;
+
+    private RawClient(Socket socket, SessionTicket ticket, int timeoutMs)
     {
         _socket = socket;
-        SessionId = sessionId;
+        SessionId = ticket.SessionId;
+        Password = ticket.Password;
+        _lastZxid = ticket.LastZxidSeen;
         TimeoutMs = timeoutMs;
         _lastSendTs = Stopwatch.GetTimestamp();
         _receive = Task.Run(ReceiveLoopAsync);
@@ -43,22 +47,37 @@ internal sealed class RawClient : IAsyncDisposable
 
     public long SessionId { get; }
 
+    /// <summary>The session password from the ConnectResponse (needed to resume the session elsewhere).</summary>
+    public byte[] Password { get; }
+
     public int TimeoutMs { get; }
+
+    /// <summary>What another server needs to resume this session: id, password, the highest zxid seen.</summary>
+    public SessionTicket Ticket => new(SessionId, Password, Interlocked.Read(ref _lastZxid));
 
     /// <summary>Called on the receive loop for every watch notification: (event type, path, receive timestamp).</summary>
     public Action<int, string, long>? OnWatch { get; set; }
 
-    /// <summary>Connects and opens a new session.</summary>
-    public static async Task<RawClient> ConnectAsync(string host, int port, int sessionTimeoutMs = 30_000, CancellationToken ct = default)
+    /// <summary>Connects to <paramref name="ep"/> and opens a new session.</summary>
+    public static Task<RawClient> ConnectAsync(Endpoint ep, int sessionTimeoutMs = 30_000, CancellationToken ct = default) =>
+        ConnectAsync(ep.Host, ep.Port, sessionTimeoutMs, ct);
+
+    /// <summary>
+    /// Connects and opens a new session, or resumes <paramref name="resume"/> (throws
+    /// <see cref="SessionExpiredException"/> when the server no longer knows it). The TCP connect and
+    /// the handshake together are bounded by <paramref name="connectTimeout"/> (default 15 s).
+    /// </summary>
+    public static async Task<RawClient> ConnectAsync(string host, int port, int sessionTimeoutMs = 30_000, CancellationToken ct = default,
+        SessionTicket? resume = null, TimeSpan? connectTimeout = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            timeout.CancelAfter(connectTimeout ?? TimeSpan.FromSeconds(15));
             await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
-            var (sessionId, negotiated) = await HandshakeAsync(socket, sessionTimeoutMs, timeout.Token).ConfigureAwait(false);
-            return new RawClient(socket, sessionId, negotiated);
+            var (ticket, negotiated) = await HandshakeAsync(socket, sessionTimeoutMs, resume, timeout.Token).ConfigureAwait(false);
+            return new RawClient(socket, ticket, negotiated);
         }
         catch
         {
@@ -67,18 +86,32 @@ internal sealed class RawClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a ConnectRequest and reads the ConnectResponse; returns (sessionId, negotiated timeout).</summary>
+    /// <summary>Sends a ConnectRequest for a new session and reads the ConnectResponse; returns (sessionId, negotiated timeout).</summary>
     public static async Task<(long SessionId, int TimeoutMs)> HandshakeAsync(Socket socket, int sessionTimeoutMs, CancellationToken ct)
     {
+        var (ticket, timeout) = await HandshakeAsync(socket, sessionTimeoutMs, null, ct).ConfigureAwait(false);
+        return (ticket.SessionId, timeout);
+    }
+
+    private static async Task<(SessionTicket Ticket, int TimeoutMs)> HandshakeAsync(Socket socket, int sessionTimeoutMs, SessionTicket? resume, CancellationToken ct)
+    {
         using var b = new ByteBuffer(64);
-        Wire.WriteConnect(b, sessionTimeoutMs);
+        if (resume is { } t) Wire.WriteConnect(b, sessionTimeoutMs, t.SessionId, t.Password, t.LastZxidSeen);
+        else Wire.WriteConnect(b, sessionTimeoutMs);
         await socket.SendAsync(b.WrittenMemory, SocketFlags.None, ct).ConfigureAwait(false);
         var frame = await ReadFrameAsync(socket, ct).ConfigureAwait(false);
         if (frame.Length < 16) throw new IOException($"short ConnectResponse ({frame.Length} bytes)");
-        int timeout = BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4));
-        long session = BinaryPrimitives.ReadInt64BigEndian(frame.AsSpan(8));
-        if (timeout <= 0) throw new IOException("the server refused the session (timeout 0)");
-        return (session, timeout);
+        var r = new JuteReader(frame);
+        r.ReadInt(); // protocolVersion
+        int timeout = r.ReadInt();
+        long session = r.ReadLong();
+        byte[] password = r.Rest.Length >= 4 ? r.ReadBufferArray() ?? [] : [];
+        if (timeout <= 0)
+        {
+            if (resume is not null) throw new SessionExpiredException(resume.SessionId);
+            throw new IOException("the server refused the session (timeout 0)");
+        }
+        return (new SessionTicket(session, password, resume?.LastZxidSeen ?? 0), timeout);
     }
 
     private static async Task<byte[]> ReadFrameAsync(Socket socket, CancellationToken ct)
@@ -153,6 +186,9 @@ internal sealed class RawClient : IAsyncDisposable
             w.WriteInt(version);
         });
 
+    /// <summary>sync(path): the server catches up with the leader's commit point before it answers.</summary>
+    public Task<Reply> SyncAsync(string path) => CallAsync(OpCode.Sync, w => w.WriteString(path));
+
     public Task<Reply> DeleteAsync(string path, int version = -1) =>
         CallAsync(OpCode.Delete, w =>
         {
@@ -187,9 +223,14 @@ internal sealed class RawClient : IAsyncDisposable
     }
 
     /// <summary>Ends the session (closeSession) and the connection.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => CloseAsync(endSession: true);
+
+    /// <summary>Drops the connection but leaves the session alive, so it can be resumed on another server.</summary>
+    public ValueTask AbandonAsync() => CloseAsync(endSession: false);
+
+    private async ValueTask CloseAsync(bool endSession)
     {
-        if (!_closed)
+        if (endSession && !_closed)
         {
             try
             {
@@ -259,6 +300,8 @@ internal sealed class RawClient : IAsyncDisposable
                 int xid = BinaryPrimitives.ReadInt32BigEndian(frame);
                 long zxid = BinaryPrimitives.ReadInt64BigEndian(frame.AsSpan(4));
                 int err = BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(12));
+                long seen;
+                while (zxid > (seen = Interlocked.Read(ref _lastZxid)) && Interlocked.CompareExchange(ref _lastZxid, zxid, seen) != seen) { }
                 if (xid == Wire.PingXid) continue;
                 if (xid == Wire.NotificationXid)
                 {

@@ -91,15 +91,34 @@ internal static class Runner
         return (cpuAtMeasure.Value, allocAtMeasure);
     }
 
+    /// <summary>
+    /// Runs <paramref name="prepare"/> through the first endpoint, then syncs every other endpoint.
+    /// The prepare writes were acknowledged, so the leader has committed them; a member answers reads
+    /// from its own applied state, which may lag, and sync makes it catch up with the leader's commit
+    /// point before answering. A member's state only moves forward, so every session opened on it
+    /// afterwards sees the prepared keys. One sync per member is cheaper and simpler than preparing
+    /// through each one.
+    /// </summary>
+    public static async Task PrepareAsync(RunOptions o, IReadOnlyList<Endpoint> endpoints, Func<RawClient, Task> prepare)
+    {
+        await using (var setup = await RawClient.ConnectAsync(endpoints[0], o.SessionTimeoutMs).ConfigureAwait(false))
+        {
+            await prepare(setup).ConfigureAwait(false);
+        }
+        foreach (var ep in endpoints.Skip(1).Distinct())
+        {
+            await using var c = await RawClient.ConnectAsync(ep, o.SessionTimeoutMs).ConfigureAwait(false);
+            var r = await c.SyncAsync("/").ConfigureAwait(false);
+            if (!r.Ok) throw new IOException($"sync on {ep} after prepare: {Wire.ErrorName(r.Err)}");
+        }
+    }
+
     private static async Task<RunResult> RunPipelinedAsync(RunOptions o, PipelinedWorkload wl, TextWriter log)
     {
-        var (host, port) = Endpoint.Parse(o.Connect);
+        var endpoints = Endpoint.ParseList(o.Connect);
         var result = NewResult(o);
         if (o.Workload == "largevalue" && !o.ValueSizeGiven) result.ValueSize = -1;
-        await using (var setup = await RawClient.ConnectAsync(host, port, o.SessionTimeoutMs).ConfigureAwait(false))
-        {
-            await wl.PrepareAsync(setup).ConfigureAwait(false);
-        }
+        await PrepareAsync(o, endpoints, wl.PrepareAsync).ConfigureAwait(false);
 
         var clock = new RunClock { StartTs = long.MaxValue, MeasureStartTs = long.MaxValue, EndTs = long.MaxValue };
         int s = Math.Max(1, o.Sessions);
@@ -111,6 +130,7 @@ internal static class Runner
             for (int i = start; i < Math.Min(s, start + 64); i++)
             {
                 long quota = o.Ops / s + (i < o.Ops % s ? 1 : 0);
+                var (host, port) = Endpoint.For(endpoints, i); // sessions spread round-robin, like clients over an ensemble
                 batch.Add(PipelinedSession.ConnectAsync(host, port, o.SessionTimeoutMs, wl, clock, i, cap, quota, CancellationToken.None));
             }
             var done = await Task.WhenAll(batch).ConfigureAwait(false);
@@ -205,15 +225,12 @@ internal static class Runner
 
     private static async Task<RunResult> RunScenarioAsync(RunOptions o, ScenarioWorkload wl, TextWriter log)
     {
-        var (host, port) = Endpoint.Parse(o.Connect);
+        var endpoints = Endpoint.ParseList(o.Connect);
         var result = NewResult(o);
         result.Outstanding = 1; // scenario workers await each round trip
-        await using (var setup = await RawClient.ConnectAsync(host, port, o.SessionTimeoutMs).ConfigureAwait(false))
-        {
-            await wl.PrepareAsync(setup).ConfigureAwait(false);
-        }
+        await PrepareAsync(o, endpoints, wl.PrepareAsync).ConfigureAwait(false);
         var clock = new RunClock { StartTs = long.MaxValue, MeasureStartTs = long.MaxValue, EndTs = long.MaxValue };
-        var ctx = new ScenarioContext(o, host, port, clock, wl.OpNames);
+        var ctx = new ScenarioContext(o, endpoints, clock, wl.OpNames);
         await wl.SetupAsync(ctx).ConfigureAwait(false);
         StartClock(clock, o);
         var proc = Process.GetCurrentProcess();

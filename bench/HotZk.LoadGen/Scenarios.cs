@@ -4,14 +4,14 @@ using HotZk.Common;
 namespace HotZk.LoadGen;
 
 /// <summary>State shared by the workers of a scenario workload.</summary>
-internal sealed class ScenarioContext(RunOptions o, string host, int port, RunClock clock, string[] opNames)
+internal sealed class ScenarioContext(RunOptions o, IReadOnlyList<Endpoint> endpoints, RunClock clock, string[] opNames)
 {
     private readonly List<OpStats[]> _stats = [];
     private long _started;
+    private int _connects = -1;
 
     public RunOptions O { get; } = o;
-    public string Host { get; } = host;
-    public int Port { get; } = port;
+    public IReadOnlyList<Endpoint> Endpoints { get; } = endpoints;
     public RunClock Clock { get; } = clock;
     public List<string> Failures { get; } = [];
     public long Completed;
@@ -89,7 +89,9 @@ internal sealed class ScenarioContext(RunOptions o, string host, int port, RunCl
         return merged;
     }
 
-    public Task<RawClient> ConnectAsync() => RawClient.ConnectAsync(Host, Port, O.SessionTimeoutMs);
+    /// <summary>Opens a session; successive sessions go round-robin over the endpoints.</summary>
+    public Task<RawClient> ConnectAsync() =>
+        RawClient.ConnectAsync(Endpoint.For(Endpoints, Interlocked.Increment(ref _connects)), O.SessionTimeoutMs);
 }
 
 /// <summary>A workload of awaited round trips with its own recipe logic (watches, locks, session churn).</summary>

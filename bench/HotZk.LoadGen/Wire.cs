@@ -60,16 +60,19 @@ internal static class Wire
         w.WriteUtf8("anyone"u8);
     }
 
-    /// <summary>A ConnectRequest for a new session, as a whole frame.</summary>
-    public static void WriteConnect(ByteBuffer b, int sessionTimeoutMs)
+    /// <summary>
+    /// A ConnectRequest as a whole frame: a new session (id 0), or a reconnect of session
+    /// <paramref name="sessionId"/> with its <paramref name="password"/> and the last zxid the client saw.
+    /// </summary>
+    public static void WriteConnect(ByteBuffer b, int sessionTimeoutMs, long sessionId = 0, ReadOnlySpan<byte> password = default, long lastZxidSeen = 0)
     {
         int start = BeginRaw(b);
         var w = new JuteWriter(b);
         w.WriteInt(0);          // protocolVersion
-        w.WriteLong(0);         // lastZxidSeen
+        w.WriteLong(lastZxidSeen);
         w.WriteInt(sessionTimeoutMs);
-        w.WriteLong(0);         // sessionId
-        w.WriteBuffer(stackalloc byte[16]);
+        w.WriteLong(sessionId);
+        w.WriteBuffer(password.IsEmpty ? stackalloc byte[16] : password);
         w.WriteBool(false);     // readOnly
         End(b, start);
     }
@@ -161,20 +164,5 @@ internal static class Wire
         var e = (ErrorCode)code;
         string name = Enum.IsDefined(e) ? e.ToString() : "code";
         return $"{name}({code})";
-    }
-}
-
-/// <summary>Parses "host:port" (loopback or any address) into its parts.</summary>
-internal static class Endpoint
-{
-    /// <summary>Splits <paramref name="connect"/>; the first host of a comma list is used.</summary>
-    public static (string Host, int Port) Parse(string connect)
-    {
-        string first = connect.Split(',')[0];
-        int slash = first.IndexOf('/');
-        if (slash >= 0) first = first[..slash];
-        int colon = first.LastIndexOf(':');
-        if (colon < 0) return (first, 2181);
-        return (first[..colon], int.Parse(first[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

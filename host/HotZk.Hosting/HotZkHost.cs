@@ -130,6 +130,7 @@ public sealed class HotZkHost : IAsyncDisposable
             InitLimit = Math.Max(1, c.InitLimit),
             SyncLimit = Math.Max(1, c.SyncLimit),
             JuteMaxBuffer = c.JuteMaxBuffer,
+            FinalizeWaitMs = c.Properties.TryGetValue("hotzk.finalizeWaitMs", out string? wait) ? int.Parse(wait, CultureInfo.InvariantCulture) : 50,
         };
     }
 

@@ -31,6 +31,7 @@ public sealed class EnsembleMember : IDisposable
             TickTime = options.TickTime,
             InitLimit = options.InitLimit,
             SyncLimit = options.SyncLimit,
+            FinalizeWaitMs = options.FinalizeWaitMs,
         };
         var stateMachine = new EngineStateMachine(Engine, Log, _loop, options.JuteMaxBuffer, log);
         Peer = new ZabPeer(zab, _transport, Log, stateMachine, log);

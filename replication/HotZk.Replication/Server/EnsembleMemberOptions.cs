@@ -23,6 +23,9 @@ public sealed class EnsembleMemberOptions
     /// <summary>syncLimit (ticks).</summary>
     public int SyncLimit { get; init; } = 5;
 
+    /// <summary>Leader election's finalize wait (ms).</summary>
+    public int FinalizeWaitMs { get; init; } = 50;
+
     /// <summary>jute.maxbuffer, for decoding forwarded requests.</summary>
     public int JuteMaxBuffer { get; init; } = 0xfffff;
 }

@@ -42,16 +42,20 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
     public void Start()
     {
         _startedAt = peer.Now;
+        long began = System.Diagnostics.Stopwatch.GetTimestamp();
         var log = peer.Log;
         log.Flush();
         // The new leader's whole log becomes the ensemble's history: apply what the tree does not have yet.
-        peer.StateMachine.CatchUp(log.LastLoggedZxid);
+        peer.ApplyLogged(peer.StateMachine.LastAppliedZxid, log.LastLoggedZxid);
         if (log.NewestSnapshotZxid < 0) peer.StateMachine.SaveSnapshot();
         _lastProposed = log.LastLoggedZxid;
         _ownDurable = _lastProposed;
         _lastCommitted = _lastProposed;
+        _preparedMs = System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds;
         TryDecideEpoch();
     }
+
+    private double _preparedMs;
 
     public void Stop()
     {
@@ -149,7 +153,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
     public void Propose(long zxid, ReadOnlyMemory<byte> txn)
     {
         if (!_established || zxid <= _lastProposed) return;
-        peer.Log.Append(zxid, txn);
+        peer.AppendToLog(zxid, txn);
         _lastProposed = zxid;
         _outstanding.Enqueue((zxid, txn));
         _notDurable.Add((zxid, txn));
@@ -198,7 +202,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
         foreach (var h in voters) max = Math.Max(max, h.AcceptedEpoch);
         _newEpoch = max + 1;
         peer.Log.AcceptedEpoch = _newEpoch;
-        peer.LogSink($"INFO leading: new epoch {_newEpoch} (last zxid 0x{_lastProposed:x})");
+        peer.LogSink($"INFO leading: new epoch {_newEpoch} (last zxid 0x{_lastProposed:x}; history applied in {_preparedMs:0} ms, a quorum announced itself {peer.Now - _startedAt} ms after the election)");
         _epochAcks.Add(Options.MyId);
         foreach (var h in _learners.Values) SendLeaderInfo(h);
         TrySyncAll();

@@ -182,6 +182,7 @@ internal abstract class LearnerRole(ZabPeer peer, long leader) : IPeerRole
         log.Flush();
         peer.LogSink($"INFO leader {leader} truncates this server's log after 0x{zxid:x} (it ends at 0x{log.LastLoggedZxid:x})");
         log.TruncateAfter(zxid);
+        peer.ForgetLoggedAfter(zxid);
         _lastQueued = log.LastLoggedZxid;
         // Only a restarted server applied txns past what is committed (recovery replays the whole log).
         if (_applied > zxid) _applied = peer.StateMachine.Reload();
@@ -210,6 +211,7 @@ internal abstract class LearnerRole(ZabPeer peer, long leader) : IPeerRole
         log.Flush();
         _snapshot!.Position = 0;
         log.InstallSnapshot(_snapshotZxid, _snapshot);
+        peer.ForgetLoggedAfter(0);
         _snapshot.Dispose();
         _snapshot = null;
         _lastQueued = _snapshotZxid;
@@ -221,7 +223,7 @@ internal abstract class LearnerRole(ZabPeer peer, long leader) : IPeerRole
     private void OnProposal(long zxid, ReadOnlyMemory<byte> txn)
     {
         if (_stage < Stage.Syncing || zxid <= _lastQueued) return;
-        peer.Log.Append(zxid, txn);
+        peer.AppendToLog(zxid, txn);
         _lastQueued = zxid;
         _pending.Enqueue((zxid, txn));
     }
@@ -286,10 +288,10 @@ internal abstract class LearnerRole(ZabPeer peer, long leader) : IPeerRole
             var (next, txn) = _pending.Dequeue();
             if (next <= _applied) continue;
             long before = peer.Log.LastBefore(next);
-            if (before > _applied) _applied = sm.CatchUp(before);
+            if (before > _applied) _applied = peer.ApplyLogged(_applied, before);
             sm.ApplyCommitted(next, txn);
             _applied = next;
         }
-        if (zxid > _applied && peer.Log.LastBefore(zxid + 1) > _applied) _applied = sm.CatchUp(zxid);
+        if (zxid > _applied && peer.Log.LastBefore(zxid + 1) > _applied) _applied = peer.ApplyLogged(_applied, Math.Min(zxid, peer.Log.LastLoggedZxid));
     }
 }

@@ -72,6 +72,35 @@ public sealed class ZabPeer : IZabEvents
     /// <summary>Raised (on the peer thread) when <see cref="State"/> changes.</summary>
     public event Action<PeerState>? StateChanged;
 
+    private readonly RecentTxns _recent = new(4096, 16L << 20);
+
+    /// <summary>Logs a txn (leader proposal or learner copy) and remembers it for a later take-over.</summary>
+    internal void AppendToLog(long zxid, ReadOnlyMemory<byte> txn)
+    {
+        Log.Append(zxid, txn);
+        _recent.Add(zxid, txn);
+    }
+
+    /// <summary>TRUNC / SNAP: the log lost its tail (or everything), and so does the memory of it.</summary>
+    internal void ForgetLoggedAfter(long zxid) => _recent.TruncateAfter(zxid);
+
+    /// <summary>
+    /// Applies logged txns in (<paramref name="applied"/>, <paramref name="upTo"/>] — from memory when the
+    /// recent ones cover the range, else by reading the log — and returns the last applied zxid.
+    /// </summary>
+    internal long ApplyLogged(long applied, long upTo)
+    {
+        if (upTo <= applied) return applied;
+        var range = _recent.Range(applied, upTo, Log.LastBefore);
+        if (range is null) return StateMachine.CatchUp(upTo);
+        foreach (var (zxid, txn) in range)
+        {
+            StateMachine.ApplyCommitted(zxid, txn);
+            applied = zxid;
+        }
+        return applied;
+    }
+
     /// <summary>Milliseconds, as last given to <see cref="OnTick"/>.</summary>
     internal long Now => _now;
 

@@ -13,7 +13,12 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
     /// <summary>How often the peer's timers are checked (ms).</summary>
     public const int TickPeriodMs = 25;
 
-    private readonly BlockingCollection<Action> _queue = new();
+    private enum EventKind { Work, LinkUp, Packet, LinkDown, Durable, LogFailed }
+
+    /// <summary>One queued event: a struct, so the per-packet path allocates no closure.</summary>
+    private readonly record struct PeerEvent(EventKind Kind, long Arg, QuorumPacket Packet, object? Obj);
+
+    private readonly BlockingCollection<PeerEvent> _queue = new();
     private readonly Action<string> _log;
     private Thread? _thread;
     private volatile bool _running;
@@ -50,32 +55,36 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
     /// <summary>Queues work for the peer thread.</summary>
     public void Post(Action<ZabPeer> action)
     {
-        var peer = Peer;
-        if (peer is null || !_running) return;
+        Enqueue(new PeerEvent(EventKind.Work, 0, default, action));
+    }
+
+    /// <inheritdoc/>
+    public void OnLinkUp(long peer) => Enqueue(new PeerEvent(EventKind.LinkUp, peer, default, null));
+
+    /// <inheritdoc/>
+    public void OnPacket(long from, QuorumPacket packet) => Enqueue(new PeerEvent(EventKind.Packet, from, packet, null));
+
+    /// <inheritdoc/>
+    public void OnLinkDown(long peer) => Enqueue(new PeerEvent(EventKind.LinkDown, peer, default, null));
+
+    /// <inheritdoc/>
+    public void OnDurable(long zxid) => Enqueue(new PeerEvent(EventKind.Durable, zxid, default, null));
+
+    /// <inheritdoc/>
+    public void OnLogFailed(long fromZxid, Exception error) => Enqueue(new PeerEvent(EventKind.LogFailed, fromZxid, default, error));
+
+    private void Enqueue(in PeerEvent e)
+    {
+        if (Peer is null || !_running) return;
         try
         {
-            _queue.Add(() => action(peer));
+            _queue.Add(e);
         }
         catch (InvalidOperationException)
         {
             // stopping
         }
     }
-
-    /// <inheritdoc/>
-    public void OnLinkUp(long peer) => Post(p => p.OnLinkUp(peer));
-
-    /// <inheritdoc/>
-    public void OnPacket(long from, QuorumPacket packet) => Post(p => p.OnPacket(from, packet));
-
-    /// <inheritdoc/>
-    public void OnLinkDown(long peer) => Post(p => p.OnLinkDown(peer));
-
-    /// <inheritdoc/>
-    public void OnDurable(long zxid) => Post(p => p.OnDurable(zxid));
-
-    /// <inheritdoc/>
-    public void OnLogFailed(long fromZxid, Exception error) => Post(p => p.OnLogFailed(fromZxid, error));
 
     private void Run()
     {
@@ -87,23 +96,47 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
             {
                 // Ticks also run under a steady stream of work, or liveness limits would never be checked.
                 nextTick = now + TickPeriodMs;
-                Execute(() => Peer!.OnTick(now));
+                Execute(new PeerEvent(EventKind.Work, now, default, null));
             }
             if (_queue.TryTake(out var work, (int)Math.Max(0, nextTick - Environment.TickCount64))) Execute(work);
         }
     }
 
-    private void Execute(Action work)
+    private void Execute(in PeerEvent e)
     {
+        var peer = Peer!;
         try
         {
-            work();
+            switch (e.Kind)
+            {
+                case EventKind.Work when e.Obj is Action<ZabPeer> action:
+                    action(peer);
+                    break;
+                case EventKind.Work:
+                    peer.OnTick(e.Arg);
+                    break;
+                case EventKind.LinkUp:
+                    peer.OnLinkUp(e.Arg);
+                    break;
+                case EventKind.Packet:
+                    peer.OnPacket(e.Arg, e.Packet);
+                    break;
+                case EventKind.LinkDown:
+                    peer.OnLinkDown(e.Arg);
+                    break;
+                case EventKind.Durable:
+                    peer.OnDurable(e.Arg);
+                    break;
+                case EventKind.LogFailed:
+                    peer.OnLogFailed(e.Arg, (Exception)e.Obj!);
+                    break;
+            }
         }
-        catch (Exception e)
+        catch (Exception error)
         {
             // A bug in one step must not kill the member: start over with an election.
-            _log($"ERROR replication: {e}");
-            try { Peer?.GoLooking("internal error: " + e.Message); }
+            _log($"ERROR replication: {error}");
+            try { Peer?.GoLooking("internal error: " + error.Message); }
             catch (Exception again) { _log($"ERROR replication: could not re-enter LOOKING: {again.Message}"); }
         }
     }

@@ -207,6 +207,16 @@ public sealed class FastLeaderElection
         _outOfElection.Clear();
     }
 
+    /// <summary>
+    /// The leader established <paramref name="epoch"/>: the decided vote announced to LOOKING members
+    /// carries it, so every member of the ensemble answers with the same (leader, epoch) whatever round
+    /// it joined in.
+    /// </summary>
+    public void UpdateDecidedEpoch(long epoch)
+    {
+        if (State != ServerState.Looking && !_roundActive) _decidedVote = _decidedVote with { PeerEpoch = epoch };
+    }
+
     private ElectionResult? OnLooking(long from, Notification n, long nowMs)
     {
         Vote vote = n.Vote;
@@ -233,7 +243,7 @@ public sealed class FastLeaderElection
         RecordLooking(from, vote);
 
         Vote proposal = CurrentVote;
-        if (CountAgreeing(_recvSet, proposal, countSelf: true, sameRoundOnly: false) >= _quorum)
+        if (CountAgreeing(_recvSet, proposal, countSelf: true, acrossRounds: false) >= _quorum)
         {
             _finalizeDeadlineMs = nowMs + _finalizeWaitMs;
             return DecideIfFinalizeExpired(nowMs);
@@ -247,15 +257,16 @@ public sealed class FastLeaderElection
         if (!IsObserver && n.ElectionEpoch == LogicalClock)
         {
             _recvSet[from] = (n.State, vote);
-            if (CountAgreeing(_recvSet, vote, countSelf: true, sameRoundOnly: false) >= _quorum && CheckLeader(vote))
+            if (CountAgreeing(_recvSet, vote, countSelf: true, acrossRounds: false) >= _quorum && CheckLeader(vote))
                 return Decide(vote);
         }
 
-        // Keep the newest decision per voter; an older round's arriving late must not replace it.
-        if (!_outOfElection.TryGetValue(from, out var previous) || previous.Vote.ElectionEpoch <= n.ElectionEpoch)
-            _outOfElection[from] = (n.State, vote);
+        // The latest decision per voter (links are FIFO, so the last one received is the newest). Round
+        // numbers are not persisted: a restarted voter decides again in a lower round, and members of one
+        // ensemble may have joined it from different rounds, so rounds must not gate this box.
+        _outOfElection[from] = (n.State, vote);
 
-        if (CountAgreeing(_outOfElection, vote, countSelf: false, sameRoundOnly: true) >= _quorum && CheckLeader(vote))
+        if (CountAgreeing(_outOfElection, vote, countSelf: false, acrossRounds: true) >= _quorum && CheckLeader(vote))
         {
             // Join the established ensemble's round so my answers to later LOOKING peers match theirs.
             LogicalClock = n.ElectionEpoch;
@@ -278,17 +289,18 @@ public sealed class FastLeaderElection
 
     /// <summary>
     /// Voters whose vote matches <paramref name="target"/>: the whole vote within a round; leader and
-    /// election round for decisions gathered across rounds.
+    /// peer epoch for decisions gathered across rounds (members refresh the epoch of their decided
+    /// vote once their leader established it, as ZooKeeper does since ZOOKEEPER-1732).
     /// </summary>
-    private int CountAgreeing(Dictionary<long, (ServerState State, Vote Vote)> box, Vote target, bool countSelf, bool sameRoundOnly)
+    private int CountAgreeing(Dictionary<long, (ServerState State, Vote Vote)> box, Vote target, bool countSelf, bool acrossRounds)
     {
         int count = 0;
         foreach (var (sid, entry) in box)
         {
             if (sid == MyId || !_voters.Contains(sid))
                 continue;
-            bool agrees = sameRoundOnly
-                ? entry.Vote.Leader == target.Leader && entry.Vote.ElectionEpoch == target.ElectionEpoch
+            bool agrees = acrossRounds
+                ? entry.Vote.Leader == target.Leader && entry.Vote.PeerEpoch == target.PeerEpoch
                 : entry.Vote == target;
             if (agrees)
                 count++;

@@ -19,6 +19,8 @@ public sealed class ReplicatedTxnLog : ITxnLog, IReplicatedLog
     private readonly object _indexLock = new();
     private ITxnLogListener? _engine;
     private long _acceptedEpoch;
+    // A member synced by SNAP holds the image's zxid even while its log is empty.
+    private long _snapshotFloor;
     private long _currentEpoch;
 
     /// <summary>Wraps <paramref name="log"/> and <paramref name="snapshots"/>; epochs live in <paramref name="epochDir"/>.</summary>
@@ -28,6 +30,7 @@ public sealed class ReplicatedTxnLog : ITxnLog, IReplicatedLog
         _snapshots = snapshots;
         _epochDir = epochDir;
         foreach (var logged in log.ReadAfter(0)) _zxids.Add(logged.Zxid);
+        _snapshotFloor = Math.Max(0, NewestSnapshotZxid);
         long fallback = Math.Max(log.LastAppendedZxid, _snapshots.ListCandidates() is { Count: > 0 } s ? s[0].Zxid : 0) >>> 32;
         _currentEpoch = ReadEpoch("currentEpoch", fallback);
         _acceptedEpoch = Math.Max(ReadEpoch("acceptedEpoch", _currentEpoch), _currentEpoch);
@@ -77,7 +80,10 @@ public sealed class ReplicatedTxnLog : ITxnLog, IReplicatedLog
     // ---------------------------------------------------------------- IReplicatedLog (peer side)
 
     /// <inheritdoc/>
-    public long LastLoggedZxid => _log.LastAppendedZxid;
+    public long LastLoggedZxid => Math.Max(_log.LastAppendedZxid, _snapshotFloor);
+
+    /// <inheritdoc/>
+    public long DurableZxid => Math.Max(_log.DurableZxid, _snapshotFloor);
 
     /// <inheritdoc/>
     public long FirstLoggedZxid
@@ -139,6 +145,7 @@ public sealed class ReplicatedTxnLog : ITxnLog, IReplicatedLog
         {
             if (snap.Zxid > zxid) File.Delete(snap.Path);
         }
+        _snapshotFloor = Math.Min(_snapshotFloor, zxid);
     }
 
     private void TruncateLogAfter(long zxid)
@@ -190,6 +197,7 @@ public sealed class ReplicatedTxnLog : ITxnLog, IReplicatedLog
         {
             if (snap.Zxid != zxid) File.Delete(snap.Path);
         }
+        _snapshotFloor = zxid;
     }
 
     /// <summary>Listener for the file log: durability goes to the peer.</summary>

@@ -6,8 +6,14 @@ namespace HotZk.Replication.Zab;
 /// </summary>
 public interface IReplicatedLog
 {
-    /// <summary>Highest zxid appended (durable or not).</summary>
+    /// <summary>
+    /// Highest zxid this server holds: appended to the log (durable or not), or covered by a snapshot
+    /// installed from a leader when the log has nothing after it.
+    /// </summary>
     long LastLoggedZxid { get; }
+
+    /// <summary>Highest zxid known to be on disk (log or installed snapshot). Below <see cref="LastLoggedZxid"/> after a failed sync.</summary>
+    long DurableZxid { get; }
 
     /// <summary>Lowest zxid still in the log, or 0 when the log is empty.</summary>
     long FirstLoggedZxid { get; }

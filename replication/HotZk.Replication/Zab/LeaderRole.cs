@@ -44,7 +44,11 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
         _startedAt = peer.Now;
         long began = System.Diagnostics.Stopwatch.GetTimestamp();
         var log = peer.Log;
-        log.Flush();
+        if (!peer.EnsureLogDurable())
+        {
+            peer.GoLooking("the txn log could not be made durable");
+            return;
+        }
         // The new leader's whole log becomes the ensemble's history: apply what the tree does not have yet.
         peer.ApplyLogged(peer.StateMachine.LastAppliedZxid, log.LastLoggedZxid);
         if (log.NewestSnapshotZxid < 0) peer.StateMachine.SaveSnapshot();
@@ -258,17 +262,23 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
         long from;
         string how;
         PacketType kind;
-        if (peerLast == upTo || (peerLast != 0 && log.Contains(peerLast) && peerLast <= upTo))
+        // History this leader knows is committed: all of it while establishing (a quorum will ack it
+        // with NEWLEADER), the commit point afterwards. A learner whose log reaches past it may have
+        // applied txns that are not committed yet (a restarted member replays its whole log), so it is
+        // cut back to this point and gets the rest as proposals.
+        long safe = _established ? Math.Min(_lastCommitted, upTo) : upTo;
+        if (peerLast <= safe && (peerLast == upTo || (peerLast != 0 && log.Contains(peerLast))))
         {
             (from, how, kind) = (peerLast, "DIFF", PacketType.Diff);
         }
         else
         {
-            long prev = peerLast == 0 ? 0 : log.LastBefore(peerLast);
-            if (prev != 0 && prev <= upTo && (peerLast > upTo || log.FirstLoggedZxid <= prev))
+            long target = Math.Min(peerLast == 0 ? 0 : log.LastBefore(peerLast), safe);
+            if (peerLast > safe && peerLast <= upTo && log.Contains(peerLast)) target = safe;
+            if (target != 0 && log.Contains(target))
             {
-                // The learner logged txns this history does not have: it drops them first.
-                (from, how, kind) = (prev, $"TRUNC to 0x{prev:x}", PacketType.Trunc);
+                // The learner logged txns this history does not have (or not as committed): it drops them first.
+                (from, how, kind) = (target, $"TRUNC to 0x{target:x}", PacketType.Trunc);
             }
             else
             {

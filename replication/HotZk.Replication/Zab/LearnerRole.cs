@@ -234,7 +234,12 @@ internal abstract class LearnerRole(ZabPeer peer, long leader) : IPeerRole
         _committedPoint = Payload.Long(p.Data, 0);
         var log = peer.Log;
         // Everything the leader sent is on disk before we vouch for its epoch.
-        log.Flush();
+        // (A failed sync may also have cut the log short: what the leader sent must all be there.)
+        if (!peer.EnsureLogDurable() || log.DurableZxid < _lastQueued)
+        {
+            peer.GoLooking("the txn log could not store the leader's history");
+            return;
+        }
         log.CurrentEpoch = _newEpoch;
         _stage = Stage.AwaitUpToDate;
         peer.SetEpoch(_newEpoch);

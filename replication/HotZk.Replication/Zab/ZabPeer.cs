@@ -245,8 +245,9 @@ public sealed class ZabPeer : IZabEvents
         LeaderId = 0;
         Epoch = 0;
         StateMachine.BecomeLooking();
-        // Votes carry the last logged zxid: make it the durable one.
-        Log.Flush();
+        // Votes carry the last logged zxid: it must be on disk. After a failed sync the log is cut back
+        // to what is (which also lets it take appends again).
+        EnsureLogDurable();
         _election.Start(Log.LastLoggedZxid, Log.CurrentEpoch, _now);
         PublishStatus();
         if (previous != PeerState.Looking) StateChanged?.Invoke(State);
@@ -276,8 +277,28 @@ public sealed class ZabPeer : IZabEvents
         PublishStatus();
     }
 
+    /// <summary>
+    /// Flushes the log; false (after cutting it back to its durable part) when not everything made it
+    /// to disk. A member must never vouch — with a vote, an ACK of NEWLEADER or as a leader — for
+    /// history it does not have.
+    /// </summary>
+    internal bool EnsureLogDurable()
+    {
+        Log.Flush();
+        long durable = Log.DurableZxid;
+        if (durable >= Log.LastLoggedZxid) return true;
+        LogSink($"WARN txn log durable only to 0x{durable:x} of 0x{Log.LastLoggedZxid:x}: dropping the rest");
+        Log.TruncateAfter(durable);
+        ForgetLoggedAfter(durable);
+        return false;
+    }
+
     /// <summary>A role established its epoch.</summary>
-    internal void SetEpoch(long epoch) => Epoch = epoch;
+    internal void SetEpoch(long epoch)
+    {
+        Epoch = epoch;
+        _election.UpdateDecidedEpoch(epoch);
+    }
 
     private void SendVote(long to, Notification n) => Network.Send(to, new QuorumPacket(PacketType.Vote, 0, n.Encode()));
 

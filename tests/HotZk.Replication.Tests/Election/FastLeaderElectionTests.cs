@@ -302,21 +302,23 @@ public class FastLeaderElectionTests
         var result = fle.OnNotification(1, following with { State = ServerState.Leading }, 10_000);
 
         Assert.Equal(new ElectionResult(ServerState.Following, new Vote(1, 40, 7, 2)), result);
-        Assert.Equal(7, fle.LogicalClock);
     }
 
     [Fact]
-    public void FollowersOfDifferentRoundsDoNotMakeAQuorum()
+    public void DecidedMembersOfDifferentRoundsAgreeOnLeaderAndEpochNotRound()
     {
+        // Rounds are not persisted and members join an ensemble from different rounds (ZOOKEEPER-1732):
+        // outside the election, (leader, peer epoch) is what must match.
         var fle = Create(3, [1, 2, 3]);
         fle.Start(900, 9, 0);
 
-        Assert.Null(fle.OnNotification(2, new Notification(ServerState.Following, 1, 40, 6, 2), 0));
+        // Different epochs: no quorum, even though both name leader 1 and 1 says it leads.
+        Assert.Null(fle.OnNotification(2, new Notification(ServerState.Following, 1, 40, 6, 1), 0));
         Assert.Null(fle.OnNotification(1, new Notification(ServerState.Leading, 1, 40, 7, 2), 0));
         Assert.Equal(ServerState.Looking, fle.State);
 
-        // 2 catches up to round 7: now {1, 2} agree and 1 leads.
-        Assert.Equal(ServerState.Following, fle.OnNotification(2, new Notification(ServerState.Following, 1, 40, 7, 2), 0)?.State);
+        // 2 refreshed its vote to the established epoch (from its older round 6): {1, 2} agree and 1 leads.
+        Assert.Equal(ServerState.Following, fle.OnNotification(2, new Notification(ServerState.Following, 1, 40, 6, 2), 0)?.State);
     }
 
     [Fact]

@@ -115,7 +115,10 @@ public sealed class ReplicatedTxnLogTests : IDisposable
         r.InstallSnapshot(Z(2, 7), new MemoryStream([1, 2, 3, 4]));
         Assert.Equal(Z(2, 7), r.NewestSnapshotZxid);
         Assert.Single(snaps.ListCandidates());
-        Assert.Equal(0, r.LastLoggedZxid);
+        // The log is empty, but this member holds everything up to the image (its votes must say so).
+        Assert.Equal(Z(2, 7), r.LastLoggedZxid);
+        Assert.Equal(Z(2, 7), r.DurableZxid);
+        Assert.Equal(0, r.FirstLoggedZxid);
         Assert.Empty(r.ReadAfter(0));
         using (var s = r.OpenNewestSnapshot())
         {

@@ -153,6 +153,9 @@ public sealed partial class ZkEngine
                         s?.Connection?.Close("session expired");
                         return;
                     }
+                    // Closed through another connection (in an ensemble: through another member, or by a
+                    // handle that re-attached elsewhere): the one still holding the session here must learn now.
+                    if (s?.Connection is { } holder && !ReferenceEquals(holder, r.Connection)) holder.Close("session closed by another connection");
                     break;
                 }
         }

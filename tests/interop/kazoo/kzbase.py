@@ -61,6 +61,13 @@ class KzTest(unittest.TestCase):
     def p(self, *parts):
         return "/".join((self.root,) + parts)
 
+    @staticmethod
+    def catch_up(client, path):
+        """sync() before a read that must see another session's write. ZooKeeper orders each session's
+        own view only: in an ensemble the reader's server may not have applied a write another session
+        just got answered for (Apache 3.8 ensembles show it too). No-op in effect on a single server."""
+        client.sync(path)
+
     def tearDown(self):
         try:
             if self.zk.connected:

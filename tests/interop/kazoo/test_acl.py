@@ -28,6 +28,7 @@ class AclTest(KzTest):
         anon.add_auth("digest", "bob:secret")
         self.assertEqual(anon.get(path)[0], b"s3cr3t")
         anon.set(path, b"changed")
+        self.catch_up(owner, path)
         self.assertEqual(owner.get(path)[0], b"changed")
 
     def test_read_only_acl(self):

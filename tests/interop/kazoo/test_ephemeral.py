@@ -7,11 +7,13 @@ class EphemeralTest(KzTest):
     def test_ephemeral_vanishes_after_close(self):
         other = self.client()
         path = other.create(self.p("eph"), b"e", ephemeral=True)
+        self.catch_up(self.zk, path)
         st = self.zk.exists(path)
         self.assertIsNotNone(st)
         self.assertEqual(st.ephemeralOwner, other.client_id[0])
         self.assertNotEqual(st.ephemeralOwner, 0)
         other.stop()  # sends closeSession
+        self.catch_up(self.zk, path)
         self.assertIsNone(self.zk.exists(path), "ephemeral must be gone once closeSession is answered")
 
     def test_no_children_for_ephemerals(self):
@@ -22,6 +24,7 @@ class EphemeralTest(KzTest):
     def test_ephemeral_watch_fires_on_close(self):
         other = self.client()
         path = other.create(self.p("eph2"), ephemeral=True)
+        self.catch_up(self.zk, path)
         events = []
         self.zk.exists(path, watch=events.append)
         other.stop()

@@ -55,6 +55,7 @@ class RecipeTest(KzTest):
         for t in ts:
             t.join(60)
         self.assertEqual(errors, [])
+        self.catch_up(self.zk, counter)
         self.assertEqual(int(self.zk.get(counter)[0]), 60)
 
     def test_election(self):

@@ -32,15 +32,19 @@ class SessionTest(KzTest):
     def test_reattach_session_by_client_id(self):
         path = self.p("eph")
         sid, pw = crashed_session(path, timeout=20.0)
+        self.catch_up(self.zk, path)
         st = self.zk.exists(path)
         self.assertIsNotNone(st, "ephemeral survives a dropped connection while the session lives")
         self.assertEqual(st.ephemeralOwner, sid)
         c = self.client(client_id=(sid, pw), timeout=20.0)
         self.assertEqual(c.client_id[0], sid, "reattached client must keep the session id")
+        self.catch_up(c, path)
         self.assertEqual(c.get(path)[0], b"owned")
         c.create(self.p("eph2"), ephemeral=True)
+        self.catch_up(self.zk, self.p("eph2"))
         self.assertEqual(self.zk.exists(self.p("eph2")).ephemeralOwner, sid)
         c.stop()  # closeSession: both ephemerals go away
+        self.catch_up(self.zk, path)
         self.assertIsNone(self.zk.exists(path))
         self.assertIsNone(self.zk.exists(self.p("eph2")))
 
@@ -54,15 +58,18 @@ class SessionTest(KzTest):
         self.assertNotEqual(bad.client_id[0], sid)
         self.assertNotEqual(bad.client_id[0], 0)
         self.assertIsNone(bad.exists(path + "-nothing"))
+        self.catch_up(self.zk, path)
         self.assertIsNotNone(self.zk.exists(path), "a failed reattach must not kill the real session")
         good = self.client(client_id=(sid, pw))
         good.stop()
+        self.catch_up(self.zk, path)
         self.assertIsNone(self.zk.exists(path))
 
     def test_session_expiry_removes_ephemerals(self):
         path = self.p("eph")
         t0 = time.monotonic()
         sid, _pw = crashed_session(path, timeout=4.0)  # 4 s = minSessionTimeout at tickTime 2000
+        self.catch_up(self.zk, path)
         self.assertIsNotNone(self.zk.exists(path))
         gone = wait_for(lambda: self.zk.exists(path) is None, 20, 0.2)
         self.assertTrue(gone, "ephemeral of an expired session must be deleted")

@@ -57,6 +57,7 @@ class WatchTest(KzTest):
         a = self.zk.create(self.p("a"), b"x")
         self.zk.create(self.p("b"), b"x")
         rec = Recorder()
+        self.catch_up(other, a)
         other.get(a, watch=rec)
         self.zk.set(self.p("b"), b"y")  # unrelated node
         time.sleep(SETTLE)

@@ -164,8 +164,10 @@ public sealed class FakeServerTests
         using var server = new FakeServer();
         var connecting = ZkClient.ConnectAsync(server.ConnectString, TimeSpan.FromSeconds(3));
         var (s, _) = await server.AcceptSessionAsync(timeout: 3000);
-        await using var c = await connecting;
+        // The client's idle clock starts when it reads the connect response, just sent: time from here
+        // (not from when the connect task resumes, which a busy machine can delay by hundreds of ms).
         var started = Environment.TickCount64;
+        await using var c = await connecting;
         var ping = await FakeServer.ReadFrameAsync(s);
         long waited = Environment.TickCount64 - started;
         Assert.Equal(new RequestHeader(-2, OpCode.Ping), JuteRecord.Decode<RequestHeader>(ping));

@@ -336,12 +336,7 @@ public sealed class FastLeaderElection
         ServerState state = vote.Leader == MyId ? ServerState.Leading
             : IsObserver ? ServerState.Observing
             : ServerState.Following;
-        State = state;
-        _decidedVote = vote;
-        _roundActive = false;
-        _finalizeDeadlineMs = null;
-        _recvSet.Clear();
-        _outOfElection.Clear();
+        Reset(state, vote);
         return new ElectionResult(state, vote);
     }
 

@@ -33,9 +33,7 @@ public sealed partial class ZkEngine
             if (IsLearner)
             {
                 // The leader logs the session; the connect response goes out when that txn is applied here.
-                var pending = Sessions.Add(id, timeout, now);
-                pending.Pending = true;
-                pending.Connection = conn;
+                AddPendingSession(id, timeout, conn);
                 EnsembleLink?.ForwardCreateSession(id, timeout);
                 return;
             }
@@ -72,12 +70,19 @@ public sealed partial class ZkEngine
             conn?.Close("the leader is stepping down (zxid counter exhausted)");
             return;
         }
-        var s = Sessions.Add(id, timeout, Monotonic());
-        s.Pending = true;
-        s.Connection = conn;
+        var s = AddPendingSession(id, timeout, conn);
         var req = new Request { Op = OpCode.CreateSession, SessionId = id, Session = s, Connection = conn };
         var txn = Prep.Prepare(req, zxid, NowMs());
         AppendTxn(txn, null);
+    }
+
+    /// <summary>A session waiting for its createSession txn to be applied (it answers the connect then).</summary>
+    private Session AddPendingSession(long id, int timeout, IClientConnection? conn)
+    {
+        var s = Sessions.Add(id, timeout, Monotonic());
+        s.Pending = true;
+        s.Connection = conn;
+        return s;
     }
 
     private static bool PasswordMatches(byte[] expected, byte[]? given) =>

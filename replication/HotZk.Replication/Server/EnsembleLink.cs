@@ -15,14 +15,12 @@ internal sealed class EnsembleLink(PeerLoop loop) : IEnsembleLink
             loop.Post(p => p.ForwardSync(sync));
             return;
         }
-        var payload = ForwardedRequest.EncodeWrite(request);
-        loop.Post(p => p.Forward(payload));
+        loop.Forward(ForwardedRequest.EncodeWrite(request));
     }
 
     public void ForwardCreateSession(long sessionId, int timeout)
     {
-        var payload = ForwardedRequest.EncodeCreateSession(sessionId, timeout);
-        loop.Post(p => p.Forward(payload));
+        loop.Forward(ForwardedRequest.EncodeCreateSession(sessionId, timeout));
     }
 
     public void SessionsTouched(long[] sessionIds)

@@ -37,7 +37,7 @@ public sealed class EnsembleMember : IDisposable
         Peer = new ZabPeer(zab, _transport, Log, stateMachine, log);
         _loop.Peer = Peer;
         Log.Peer = _loop;
-        Log.Proposer = (zxid, txn) => _loop.Post(p => p.Propose(zxid, txn));
+        Log.Proposer = _loop.Propose;
         Engine.EnsembleLink = new EnsembleLink(_loop);
     }
 

@@ -23,6 +23,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
     private long _ownDurable;
     private long _startedAt;
     private long _lastPing;
+    private int _observersForwarding;
 
     private ZabOptions Options => peer.Options;
 
@@ -66,6 +67,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
         // Learners must not wait out syncLimit to notice: break every link (they re-elect at once).
         foreach (var h in _learners.Values) peer.Network.Disconnect(h.Sid);
         _learners.Clear();
+        _observersForwarding = 0;
     }
 
     public void OnLinkUp(long peerId)
@@ -74,7 +76,14 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
 
     public void OnLinkDown(long peerId)
     {
-        if (_learners.Remove(peerId, out var h)) peer.LogSink($"INFO learner {peerId} disconnected ({h.At})");
+        if (_learners.ContainsKey(peerId)) peer.LogSink($"INFO learner {peerId} disconnected ({_learners[peerId].At})");
+        Forget(peerId);
+    }
+
+    /// <summary>Drops a learner's session (its acks stop counting).</summary>
+    private void Forget(long sid)
+    {
+        if (_learners.Remove(sid, out var h) && h.Observer && h.Forwarding) _observersForwarding--;
     }
 
     public void OnTick()
@@ -102,7 +111,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
             foreach (long sid in dead)
             {
                 peer.LogSink($"WARN learner {sid} silent for more than its limit; dropping it");
-                _learners.Remove(sid);
+                Forget(sid);
                 peer.Network.Disconnect(sid);
             }
         }
@@ -189,6 +198,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
             PeerLastZxid = Payload.Long(p.Data, 0),
             PeerCurrentEpoch = Payload.Long(p.Data, 1),
         };
+        Forget(from);
         _learners[from] = h;
         _epochAcks.Remove(from);
         _newLeaderAcks.Remove(from);
@@ -273,8 +283,8 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
         }
         else
         {
+            // Past the commit point this is the commit point itself (the log holds every txn up to upTo).
             long target = Math.Min(peerLast == 0 ? 0 : log.LastBefore(peerLast), safe);
-            if (peerLast > safe && peerLast <= upTo && log.Contains(peerLast)) target = safe;
             if (target != 0 && log.Contains(target))
             {
                 // The learner logged txns this history does not have (or not as committed): it drops them first.
@@ -287,14 +297,14 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
                 if (from < 0)
                 {
                     peer.LogSink($"WARN no snapshot to bring learner {h.Sid} level; dropping it");
-                    _learners.Remove(h.Sid);
+                    Forget(h.Sid);
                     peer.Network.Disconnect(h.Sid);
                     return;
                 }
             }
         }
-        long committedPoint = _established ? Math.Min(_lastCommitted, upTo) : upTo;
         h.Forwarding = true;
+        if (h.Observer) _observersForwarding++;
         h.AckedZxid = Math.Max(h.AckedZxid, peerLast <= upTo ? Math.Min(peerLast, from) : from);
         h.At = LearnerHandler.Stage.Streaming;
         h.Deferred = [];
@@ -325,7 +335,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
                     packets.Add(new QuorumPacket(PacketType.Proposal, zxid, txn));
                     sent++;
                 }
-                packets.Add(new QuorumPacket(PacketType.NewLeader, _newEpoch << 32, Payload.Longs(committedPoint)));
+                packets.Add(new QuorumPacket(PacketType.NewLeader, _newEpoch << 32, Payload.Longs(safe)));
             },
             () =>
             {
@@ -334,7 +344,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
                 if (packets.Count == 0 || packets[^1].Type != PacketType.NewLeader)
                 {
                     peer.LogSink($"WARN could not read the sync stream for learner {h.Sid}; dropping it");
-                    _learners.Remove(h.Sid);
+                    Forget(h.Sid);
                     peer.Network.Disconnect(h.Sid);
                     return;
                 }
@@ -400,7 +410,8 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
     private void TryCommit()
     {
         long committed = _lastCommitted;
-        var committedNow = new List<(long, ReadOnlyMemory<byte>)>();
+        // Only observers need the txns themselves (INFORM); followers get one cumulative COMMIT.
+        List<(long, ReadOnlyMemory<byte>)>? committedNow = null;
         while (_outstanding.Count > 0)
         {
             var (zxid, txn) = _outstanding.Peek();
@@ -412,7 +423,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
             if (acks < Options.QuorumSize) break;
             _outstanding.Dequeue();
             committed = zxid;
-            committedNow.Add((zxid, txn));
+            if (_observersForwarding > 0) (committedNow ??= []).Add((zxid, txn));
         }
         if (committed == _lastCommitted) return;
         _lastCommitted = committed;
@@ -421,7 +432,7 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
             if (!h.Forwarding) continue;
             if (h.Observer)
             {
-                foreach (var (zxid, txn) in committedNow) SendTo(h, new QuorumPacket(PacketType.Inform, zxid, txn));
+                foreach (var (zxid, txn) in committedNow ?? []) SendTo(h, new QuorumPacket(PacketType.Inform, zxid, txn));
             }
             else
             {
@@ -453,5 +464,4 @@ internal sealed class LeaderRole(ZabPeer peer) : IPeerRole
 
     private void Send(long to, PacketType type, long zxid) => peer.Network.Send(to, new QuorumPacket(type, zxid));
 
-    private void Send(long to, PacketType type, long zxid, ReadOnlyMemory<byte> data) => peer.Network.Send(to, new QuorumPacket(type, zxid, data));
 }

@@ -22,6 +22,7 @@ internal abstract class LearnerRole(ZabPeer peer, long leader) : IPeerRole
     private long _committedPoint;
     private long _commitTarget;
     private long _applied;
+    private long _lastAppliedFromStream = -1;
     private long _lastAcked;
     private long _lastQueued;
     private MemoryStream? _snapshot;
@@ -292,10 +293,16 @@ internal abstract class LearnerRole(ZabPeer peer, long leader) : IPeerRole
         {
             var (next, txn) = _pending.Dequeue();
             if (next <= _applied) continue;
-            long before = peer.Log.LastBefore(next);
-            if (before > _applied) _applied = peer.ApplyLogged(_applied, before);
+            // Txns logged before this session's stream (own log, TRUNC/DIFF start) may lie between the last
+            // applied one and the stream; once the stream itself is being applied it follows on directly.
+            if (_applied != _lastAppliedFromStream)
+            {
+                long before = peer.Log.LastBefore(next);
+                if (before > _applied) _applied = peer.ApplyLogged(_applied, before);
+            }
             sm.ApplyCommitted(next, txn);
             _applied = next;
+            _lastAppliedFromStream = next;
         }
         if (zxid > _applied && peer.Log.LastBefore(zxid + 1) > _applied) _applied = peer.ApplyLogged(_applied, Math.Min(zxid, peer.Log.LastLoggedZxid));
     }

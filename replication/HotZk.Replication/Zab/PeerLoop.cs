@@ -13,7 +13,7 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
     /// <summary>How often the peer's timers are checked (ms).</summary>
     public const int TickPeriodMs = 25;
 
-    private enum EventKind { Work, LinkUp, Packet, LinkDown, Durable, LogFailed }
+    private enum EventKind { Work, LinkUp, Packet, LinkDown, Durable, LogFailed, Propose, Forward }
 
     /// <summary>One queued event: a struct, so the per-packet path allocates no closure.</summary>
     private readonly record struct PeerEvent(EventKind Kind, long Arg, QuorumPacket Packet, object? Obj);
@@ -73,6 +73,12 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
     /// <inheritdoc/>
     public void OnLogFailed(long fromZxid, Exception error) => Enqueue(new PeerEvent(EventKind.LogFailed, fromZxid, default, error));
 
+    /// <summary>Leader: a txn the engine prepped (one per write: queued without a closure).</summary>
+    public void Propose(long zxid, ReadOnlyMemory<byte> txn) => Enqueue(new PeerEvent(EventKind.Propose, zxid, new QuorumPacket(PacketType.Proposal, zxid, txn), null));
+
+    /// <summary>Learner: a client request for the leader (one per forwarded write: queued without a closure).</summary>
+    public void Forward(ReadOnlyMemory<byte> request) => Enqueue(new PeerEvent(EventKind.Forward, 0, new QuorumPacket(PacketType.Request, 0, request), null));
+
     private void Enqueue(in PeerEvent e)
     {
         if (Peer is null || !_running) return;
@@ -129,6 +135,12 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
                     break;
                 case EventKind.LogFailed:
                     peer.OnLogFailed(e.Arg, (Exception)e.Obj!);
+                    break;
+                case EventKind.Propose:
+                    peer.Propose(e.Arg, e.Packet.Data);
+                    break;
+                case EventKind.Forward:
+                    peer.Forward(e.Packet.Data);
                     break;
             }
         }

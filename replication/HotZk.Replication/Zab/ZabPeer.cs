@@ -147,7 +147,7 @@ public sealed class ZabPeer : IZabEvents
         if (State == PeerState.Looking)
         {
             // Do not wait for the resend timer: tell a newly reachable peer where we stand.
-            SendVote(peer, new Notification(ServerState.Looking, _election.CurrentVote.Leader, _election.CurrentVote.Zxid, _election.LogicalClock, _election.CurrentVote.PeerEpoch));
+            SendVote(peer, Notification.From(ServerState.Looking, _election.CurrentVote));
         }
         _role?.OnLinkUp(peer);
     }

@@ -1,15 +1,21 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace HotZk.Replication.Transport;
 
 /// <summary>
 /// One established TCP connection to a peer (handshake done): a reader task that decodes frames and
-/// hands them to the owning transport, and a writer task that drains the outgoing queue, coalescing
-/// small packets into one socket send. Lives until closed; never reopened.
+/// hands them to the owning transport, and a send side that puts queued packets on the wire, many
+/// small ones per socket send. Lives until closed; never reopened.
 /// </summary>
+/// <remarks>
+/// Sending: <see cref="Flush"/> writes the queued packets from the calling thread with a non-blocking
+/// send (a ZAB packet is usually a few hundred bytes and the socket buffer takes it at once), so an
+/// ack or commit does not wait for a writer task to be scheduled. Whatever the socket does not take,
+/// and payloads too large for one buffer, go to the writer task, which then owns the send side until
+/// the queue is empty again; packets never overtake each other.
+/// </remarks>
 internal sealed class TcpPeerLink
 {
     /// <summary>Size of the pooled buffers used for coalescing sends and for receiving.</summary>
@@ -19,8 +25,16 @@ internal sealed class TcpPeerLink
     private readonly Socket _socket;
     private readonly int _maxPacketSize;
     private readonly long _maxQueuedBytes;
-    private readonly Channel<QuorumPacket> _outgoing =
-        Channel.CreateUnbounded<QuorumPacket>(new UnboundedChannelOptions { SingleReader = true });
+    // Send side, all under _sendLock: packets not yet framed, bytes framed but not yet accepted by the
+    // socket (_carry, writer-owned), and whether the writer task owns the socket's send side.
+    private readonly object _sendLock = new();
+    private Queue<QuorumPacket> _pending = new();
+    private Queue<QuorumPacket> _writerBatch = new();
+    private readonly SemaphoreSlim _writerWake = new(0);
+    private readonly byte[] _flushBuffer = new byte[BufferSize];
+    private byte[] _carry = [];
+    private int _carryLength;
+    private bool _writerOwns;
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _queuedBytes;
     private string? _closeReason;
@@ -67,7 +81,63 @@ internal sealed class TcpPeerLink
             Close($"outgoing queue over {_maxQueuedBytes} bytes");
             return;
         }
-        _outgoing.Writer.TryWrite(packet); // fails only when closed: the packet is dropped with the link
+        lock (_sendLock)
+        {
+            if (IsClosed) return; // dropped with the link
+            _pending.Enqueue(packet);
+        }
+        if (!SendBatch.Defer(this)) Flush();
+    }
+
+    /// <summary>
+    /// Puts the queued packets on the wire from this thread when the socket takes them at once; the
+    /// rest (or everything, while the writer task owns the send side) is left to the writer task.
+    /// </summary>
+    public void Flush()
+    {
+        lock (_sendLock)
+        {
+            if (_writerOwns || _pending.Count == 0 || IsClosed) return;
+            int used = 0;
+            while (_pending.TryPeek(out var packet) && PacketFraming.HeaderSize + packet.Data.Length <= _flushBuffer.Length - used)
+            {
+                _pending.Dequeue();
+                Interlocked.Add(ref _queuedBytes, -(PacketFraming.HeaderSize + packet.Data.Length));
+                PacketFraming.WriteHeader(_flushBuffer.AsSpan(used), packet);
+                used += PacketFraming.HeaderSize;
+                packet.Data.Span.CopyTo(_flushBuffer.AsSpan(used));
+                used += packet.Data.Length;
+            }
+            int sent = used == 0 ? 0 : TrySendNow(_flushBuffer.AsSpan(0, used));
+            if (sent < 0) return; // the link closed
+            if (sent < used)
+            {
+                if (_carry.Length < used - sent) _carry = new byte[Math.Max(BufferSize, used - sent)];
+                _flushBuffer.AsSpan(sent, used - sent).CopyTo(_carry);
+                _carryLength = used - sent;
+            }
+            if (_carryLength > 0 || _pending.Count > 0)
+            {
+                _writerOwns = true;
+                _writerWake.Release();
+            }
+        }
+    }
+
+    /// <summary>One non-blocking send: bytes the socket took (0 when its buffer is full), or -1 when the link broke.</summary>
+    private int TrySendNow(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            int n = _socket.Send(data, SocketFlags.None, out SocketError error);
+            if (error is SocketError.Success or SocketError.WouldBlock) return n;
+            Close($"send failed: socket error {error}");
+            return -1;
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>Closes the connection (idempotent); the reader task then reports the link down.</summary>
@@ -75,7 +145,7 @@ internal sealed class TcpPeerLink
     {
         if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
             return;
-        _outgoing.Writer.TryComplete();
+        _writerWake.Release(); // the writer task sees the link closed and ends
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -105,6 +175,9 @@ internal sealed class TcpPeerLink
         {
             if (predecessor is not null)
                 await predecessor.ConfigureAwait(false);
+            // The handshake is done: from here on a send that would block returns at once (before the
+            // link is published: packets may be sent on it as soon as it is reported up).
+            _socket.Blocking = false;
             up = _owner.ReportUp(this);
             if (up)
             {
@@ -209,36 +282,35 @@ internal sealed class TcpPeerLink
     private async Task WriteLoopAsync()
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        ChannelReader<QuorumPacket> reader = _outgoing.Reader;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false) && !IsClosed)
+            while (true)
             {
-                var used = 0;
-                while (reader.TryRead(out QuorumPacket packet))
+                await _writerWake.WaitAsync().ConfigureAwait(false);
+                if (IsClosed) return;
+                // Owned by this task until the queue is empty: inline flushes only add to the queue meanwhile.
+                while (true)
                 {
-                    int dataLength = packet.Data.Length;
-                    Interlocked.Add(ref _queuedBytes, -(PacketFraming.HeaderSize + dataLength));
-                    if (used > 0 && used + PacketFraming.HeaderSize + dataLength > buffer.Length)
+                    int carry;
+                    Queue<QuorumPacket> batch;
+                    lock (_sendLock)
                     {
-                        await SendAllAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
-                        used = 0;
+                        if (!_writerOwns) break; // a spare wake-up
+                        carry = _carryLength;
+                        _carryLength = 0;
+                        batch = _pending;
+                        _pending = _writerBatch;
+                        _writerBatch = batch;
+                        if (carry == 0 && batch.Count == 0)
+                        {
+                            _writerOwns = false;
+                            break;
+                        }
                     }
-                    PacketFraming.WriteHeader(buffer.AsSpan(used), packet);
-                    used += PacketFraming.HeaderSize;
-                    int inline = Math.Min(dataLength, buffer.Length - used);
-                    packet.Data.Span[..inline].CopyTo(buffer.AsSpan(used));
-                    used += inline;
-                    if (inline < dataLength)
-                    {
-                        // Large payload: the rest goes out straight from the packet's own array.
-                        await SendAllAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
-                        used = 0;
-                        await SendAllAsync(packet.Data[inline..]).ConfigureAwait(false);
-                    }
+                    if (carry > 0) await SendAllAsync(_carry.AsMemory(0, carry)).ConfigureAwait(false);
+                    await SendQueuedAsync(batch, buffer).ConfigureAwait(false);
+                    if (IsClosed) return;
                 }
-                if (used > 0)
-                    await SendAllAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
             }
         }
         catch (Exception e)
@@ -249,6 +321,36 @@ internal sealed class TcpPeerLink
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Sends (and empties) <paramref name="batch"/>: small packets coalesced in <paramref name="buffer"/>, large payloads from their own arrays.</summary>
+    private async Task SendQueuedAsync(Queue<QuorumPacket> batch, byte[] buffer)
+    {
+        var used = 0;
+        while (batch.TryDequeue(out QuorumPacket packet))
+        {
+            int dataLength = packet.Data.Length;
+            Interlocked.Add(ref _queuedBytes, -(PacketFraming.HeaderSize + dataLength));
+            if (used > 0 && used + PacketFraming.HeaderSize + dataLength > buffer.Length)
+            {
+                await SendAllAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
+                used = 0;
+            }
+            PacketFraming.WriteHeader(buffer.AsSpan(used), packet);
+            used += PacketFraming.HeaderSize;
+            int inline = Math.Min(dataLength, buffer.Length - used);
+            packet.Data.Span[..inline].CopyTo(buffer.AsSpan(used));
+            used += inline;
+            if (inline < dataLength)
+            {
+                // Large payload: the rest goes out straight from the packet's own array.
+                await SendAllAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
+                used = 0;
+                await SendAllAsync(packet.Data[inline..]).ConfigureAwait(false);
+            }
+        }
+        if (used > 0)
+            await SendAllAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
     }
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)

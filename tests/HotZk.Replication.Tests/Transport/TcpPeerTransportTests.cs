@@ -41,6 +41,63 @@ public sealed class TcpPeerTransportTests
         l2.AssertContractKept();
     }
 
+    /// <summary>
+    /// Sends grouped in <see cref="SendBatch"/> scopes (as the peer loop sends) into a receiver that
+    /// stalls at first: the socket stops taking bytes mid-frame, the rest goes through the writer task,
+    /// and later inline flushes must queue behind it. Everything arrives once, in order, intact.
+    /// </summary>
+    [Fact]
+    public async Task BatchedSends_IntoAStalledReceiver_ArriveInOrderAndIntact()
+    {
+        const int count = 5_000;
+        int[] sizes = PacketSizes(count);
+        var log = new TestLog();
+        using var stall = new ManualResetEventSlim(false);
+        var errors = new List<string>();
+        var verify = Verifier(1, sizes, errors);
+        var l1 = new RecordingListener("t1");
+        var l2 = new RecordingListener("t2")
+        {
+            PacketHook = (from, packet) =>
+            {
+                stall.Wait(TimeSpan.FromSeconds(10));
+                verify(from, packet);
+            },
+        };
+        using TcpPeerTransport t2 = Start(2, l2, log, [Addr(1, 0)]);
+        using TcpPeerTransport t1 = Start(1, l1, log, [Addr(2, t2.LocalPort)]);
+        WaitLinked(l1, 1, l2, 2);
+
+        var send = Task.Run(() =>
+        {
+            var random = new Random(7);
+            var i = 0;
+            while (i < count)
+            {
+                SendBatch.Begin();
+                try
+                {
+                    for (int n = random.Next(1, 65); n > 0 && i < count; n--, i++)
+                        SendOne(t1, 1, 2, i, sizes[i]);
+                }
+                finally
+                {
+                    SendBatch.End();
+                }
+            }
+        });
+        await Task.Delay(500);
+        stall.Set();
+        await send.WaitAsync(TimeSpan.FromSeconds(20));
+        l2.WaitUntil(() => l2.PacketCount == count || errors.Count > 0, $"{count} packets from 1", 20_000);
+        lock (errors)
+            Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.Equal(count, l2.PacketCount);
+        Assert.Equal(0, l1.Downs(2));
+        l1.AssertContractKept();
+        l2.AssertContractKept();
+    }
+
     [Fact]
     public void ThreeTransports_EveryPairLinks_AndTheHigherIdNeverDials()
     {
@@ -216,12 +273,15 @@ public sealed class TcpPeerTransportTests
     private static void SendAll(TcpPeerTransport transport, long me, long to, int[] sizes)
     {
         for (var i = 0; i < sizes.Length; i++)
-        {
-            var data = new byte[sizes[i]];
-            for (var k = 0; k < data.Length; k++)
-                data[k] = PayloadByte(me, i, k);
-            transport.Send(to, new QuorumPacket(Types[i % Types.Length], (me << 32) | (uint)i, data));
-        }
+            SendOne(transport, me, to, i, sizes[i]);
+    }
+
+    private static void SendOne(TcpPeerTransport transport, long me, long to, int index, int size)
+    {
+        var data = new byte[size];
+        for (var k = 0; k < data.Length; k++)
+            data[k] = PayloadByte(me, index, k);
+        transport.Send(to, new QuorumPacket(Types[index % Types.Length], (me << 32) | (uint)index, data));
     }
 
     /// <summary>Checks each packet from <paramref name="sender"/> against the next expected one; records the first mismatch.</summary>

@@ -38,6 +38,7 @@ public sealed class EnsembleMember : IDisposable
         _loop.Peer = Peer;
         Log.Peer = _loop;
         Log.Proposer = _loop.Propose;
+        _loop.CallerIdle = () => Engine.IsIdle;
         Engine.EnsembleLink = new EnsembleLink(_loop);
     }
 

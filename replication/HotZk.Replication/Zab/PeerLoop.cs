@@ -14,8 +14,9 @@ namespace HotZk.Replication.Zab;
 /// commit on two members), and each thread wake-up is tens of microseconds on a busy 2-core machine.
 /// Execution stays exclusive (one owner at a time, never re-entered), queued events run before a
 /// newer inline one, and packets the peer sends during one run go out together when it ends
-/// (<see cref="SendBatch"/>). Only packets run inline: the engine's, the log's and admin calls may
-/// block on the engine or come from its thread, so they always take the queue.
+/// (<see cref="SendBatch"/>). Besides packets, only a proposal or forward from an idle engine runs
+/// inline, alone (<see cref="CallerIdle"/>); durability reports, admin calls and role changes may wait
+/// for the engine or the log, so they always take the queue.
 /// </remarks>
 public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
 {
@@ -100,11 +101,45 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
     /// <inheritdoc/>
     public void OnLogFailed(long fromZxid, Exception error) => Enqueue(new PeerEvent(EventKind.LogFailed, fromZxid, default, error));
 
+    /// <summary>
+    /// True when the thread that proposes and forwards (the engine's) has nothing else waiting: its
+    /// proposal or forwarded request may then be sent at once from that thread.
+    /// </summary>
+    public Func<bool>? CallerIdle { get; set; }
+
     /// <summary>Leader: a txn the engine prepped (one per write: queued without a closure).</summary>
-    public void Propose(long zxid, ReadOnlyMemory<byte> txn) => Enqueue(new PeerEvent(EventKind.Propose, zxid, new QuorumPacket(PacketType.Proposal, zxid, txn), null));
+    public void Propose(long zxid, ReadOnlyMemory<byte> txn) => RunAloneOrEnqueue(new PeerEvent(EventKind.Propose, zxid, new QuorumPacket(PacketType.Proposal, zxid, txn), null));
 
     /// <summary>Learner: a client request for the leader (one per forwarded write: queued without a closure).</summary>
-    public void Forward(ReadOnlyMemory<byte> request) => Enqueue(new PeerEvent(EventKind.Forward, 0, new QuorumPacket(PacketType.Request, 0, request), null));
+    public void Forward(ReadOnlyMemory<byte> request) => RunAloneOrEnqueue(new PeerEvent(EventKind.Forward, 0, new QuorumPacket(PacketType.Request, 0, request), null));
+
+    /// <summary>
+    /// A proposal or forward from an idle engine runs on the engine's thread when the peer is idle too:
+    /// only that step (it appends and sends, nothing that waits), never queued events or a tick, which
+    /// may wait for the engine and would deadlock on its own thread. A busy engine queues it, so its
+    /// thread spends no syscalls under load and the peer thread sends many in one go.
+    /// </summary>
+    private void RunAloneOrEnqueue(in PeerEvent e)
+    {
+        if (Peer is null || !_running) return;
+        if (CallerIdle?.Invoke() != true || !_queue.IsEmpty || !TryAcquire())
+        {
+            Enqueue(e);
+            return;
+        }
+        SendBatch.Begin();
+        try
+        {
+            Execute(e, onEngineThread: true);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _executing, 0);
+            // Events queued meanwhile saw the peer busy and woke nobody.
+            if (!_queue.IsEmpty && Interlocked.Exchange(ref _wakePending, 1) == 0) _wake.Release();
+            SendBatch.End();
+        }
+    }
 
     private void Enqueue(in PeerEvent e)
     {
@@ -178,7 +213,7 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
         }
     }
 
-    private void Execute(in PeerEvent e)
+    private void Execute(in PeerEvent e, bool onEngineThread = false)
     {
         var peer = Peer!;
         try
@@ -218,6 +253,12 @@ public sealed class PeerLoop : IPeerTransportListener, IZabEvents, IDisposable
         {
             // A bug in one step must not kill the member: start over with an election.
             _log($"ERROR replication: {error}");
+            if (onEngineThread)
+            {
+                // Going LOOKING waits for the engine: not on its own thread.
+                Post(p => p.GoLooking("internal error: " + error.Message));
+                return;
+            }
             try { Peer?.GoLooking("internal error: " + error.Message); }
             catch (Exception again) { _log($"ERROR replication: could not re-enter LOOKING: {again.Message}"); }
         }

@@ -63,11 +63,12 @@ public static class RequestDecoder
             case OpCode.GetChildren:
             case OpCode.GetChildren2:
                 {
-                    // Hot read path: without a watch the path stays UTF-8 in the pooled request (no string).
+                    // Hot read path: without a watch the path stays UTF-8 in the pooled request (no string);
+                    // a watch keeps the path, so it gets the interned string.
                     if (!reader.ReadUtf8(out var path)) return DecodeStatus.Malformed;
                     bool watch = reader.ReadBool();
                     r.Watch = watch;
-                    if (watch) r.Path = System.Text.Encoding.UTF8.GetString(path);
+                    if (watch) r.Path = PathInterner.Shared.Get(path);
                     else r.SetPathUtf8(path);
                     return DecodeStatus.Ok;
                 }
@@ -77,7 +78,7 @@ public static class RequestDecoder
             case OpCode.GetAcl:
             case OpCode.Sync:
             case OpCode.GetAllChildrenNumber:
-                r.Path = PathRequest.Read(ref reader).Path;
+                r.Path = ReadPath(ref reader);
                 return DecodeStatus.Ok;
             case OpCode.SetAcl:
                 {
@@ -196,15 +197,16 @@ public static class RequestDecoder
                 case OpCode.Check:
                     {
                         if (read) return DecodeStatus.Malformed;
-                        var c = CheckVersionRequest.Read(ref reader);
-                        op.Path = c.Path; op.Version = c.Version;
+                        op.Path = ReadPath(ref reader);
+                        op.Version = reader.ReadInt();
                         break;
                     }
                 case OpCode.GetData:
                 case OpCode.GetChildren:
                     {
                         if (!read) return DecodeStatus.Malformed;
-                        op.Path = PathWatchRequest.Read(ref reader).Path;
+                        op.Path = ReadPath(ref reader);
+                        reader.ReadBool(); // the watch flag: multiRead sets no watches
                         break;
                     }
                 default:
@@ -214,39 +216,64 @@ public static class RequestDecoder
         return DecodeStatus.Ok;
     }
 
-    // One reader per record, shared by top-level requests and multi sub-ops.
+    // One reader per record, shared by top-level requests and multi sub-ops. They read the fields of
+    // CreateRequest, CreateTTLRequest, DeleteRequest and SetDataRequest in record order, as those
+    // records' Read does, but intern the path and copy the data into the pooled request's buffer
+    // (the records would make a new string and array per request).
     private static void ReadCreate(ref JuteReader reader, Request r)
     {
-        var c = CreateRequest.Read(ref reader);
-        r.Path = c.Path;
-        r.Data = c.Data;
-        r.Acl = ToArray(c.Acl);
-        r.Flags = (int)c.Flags;
+        r.Path = ReadPath(ref reader);
+        ReadData(ref reader, r);
+        r.Acl = ReadAcl(ref reader);
+        r.Flags = reader.ReadInt();
     }
 
     private static void ReadCreateTtl(ref JuteReader reader, Request r)
     {
-        var c = CreateTtlRequest.Read(ref reader);
-        r.Path = c.Path;
-        r.Data = c.Data;
-        r.Acl = ToArray(c.Acl);
-        r.Flags = (int)c.Flags;
-        r.Ttl = c.Ttl;
+        ReadCreate(ref reader, r);
+        r.Ttl = reader.ReadLong();
     }
 
     private static void ReadDelete(ref JuteReader reader, Request r)
     {
-        var d = DeleteRequest.Read(ref reader);
-        r.Path = d.Path;
-        r.Version = d.Version;
+        r.Path = ReadPath(ref reader);
+        r.Version = reader.ReadInt();
     }
 
     private static void ReadSetData(ref JuteReader reader, Request r)
     {
-        var s = SetDataRequest.Read(ref reader);
-        r.Path = s.Path;
-        r.Data = s.Data;
-        r.Version = s.Version;
+        r.Path = ReadPath(ref reader);
+        ReadData(ref reader, r);
+        r.Version = reader.ReadInt();
+    }
+
+    /// <summary><see cref="JuteLists.ReadPath"/> (a null path is malformed) through the shared interner.</summary>
+    private static string ReadPath(ref JuteReader reader) =>
+        reader.ReadUtf8(out var utf8) ? PathInterner.Shared.Get(utf8) : throw new JuteException("null path");
+
+    /// <summary><see cref="Acl.ReadList"/> with the scheme and id strings interned (clients repeat the same few ACLs).</summary>
+    private static Acl[]? ReadAcl(ref JuteReader reader)
+    {
+        int n = reader.ReadVectorCount();
+        if (n < 0) return null;
+        var list = new Acl[n];
+        for (int i = 0; i < n; i++)
+        {
+            var perms = (Perms)reader.ReadInt();
+            string scheme = ReadInternedOrEmpty(ref reader);
+            list[i] = new Acl(perms, new Id(scheme, ReadInternedOrEmpty(ref reader)));
+        }
+        return list;
+    }
+
+    /// <summary><see cref="JuteReader.ReadStringNotNull"/> through the shared interner.</summary>
+    private static string ReadInternedOrEmpty(ref JuteReader reader) =>
+        reader.ReadUtf8(out var utf8) ? PathInterner.Shared.Get(utf8) : string.Empty;
+
+    private static void ReadData(ref JuteReader reader, Request r)
+    {
+        bool present = reader.ReadBuffer(out var data);
+        r.SetData(data, !present);
     }
 
     private static Acl[]? ToArray(IReadOnlyList<Acl>? list)

@@ -141,6 +141,38 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(1, r.ReadInt()); // only "zookeeper"
     }
 
+    /// <summary>
+    /// Paths that are not valid UTF-8 decode with replacement characters (the request decoder interns
+    /// them like any path): writes reject them as ZooKeeper does, reads find nothing, and nothing is created.
+    /// </summary>
+    [Theory]
+    [InlineData(new byte[] { (byte)'/', (byte)'a', 0xFF })]
+    [InlineData(new byte[] { (byte)'/', 0xC3 })]
+    [InlineData(new byte[] { (byte)'/', 0xED, 0xA0, 0x80 })]
+    public async Task InvalidUtf8PathsAreRejectedOrNotFoundAndCreateNothing(byte[] path)
+    {
+        using var zk = await RawZk.ConnectAsync(_server.Endpoint);
+        for (int round = 0; round < 2; round++)
+        {
+            // Twice: the second decode of the same bytes is served from the interner.
+            var (create, _, _, _) = await zk.CallAsync(1, OpCode.Create, w => { w.WriteBuffer(path); w.WriteBuffer(new byte[] { 1, 2 }); Acl.WriteList(w, Acl.OpenAclUnsafe); w.WriteInt(0); });
+            Assert.Equal((int)ErrorCode.BadArguments, create);
+            var (set, _, _, _) = await zk.CallAsync(2, OpCode.SetData, w => { w.WriteBuffer(path); w.WriteBuffer(new byte[] { 1 }); w.WriteInt(-1); });
+            Assert.Equal((int)ErrorCode.BadArguments, set);
+            var (delete, _, _, _) = await zk.CallAsync(3, OpCode.Delete, w => { w.WriteBuffer(path); w.WriteInt(-1); });
+            Assert.Equal((int)ErrorCode.NoNode, delete);
+            foreach (bool watch in new[] { false, true })
+            {
+                var (get, _, _, _) = await zk.CallAsync(4, OpCode.GetData, w => { w.WriteBuffer(path); w.WriteBool(watch); });
+                Assert.Equal((int)ErrorCode.NoNode, get);
+            }
+        }
+        var (err, _, body, _) = await zk.CallAsync(5, OpCode.GetChildren, w => { w.WriteString("/"); w.WriteBool(false); });
+        Assert.Equal(0, err);
+        var r = new JuteReader(body);
+        Assert.Equal(1, r.ReadInt()); // only "zookeeper"
+    }
+
     [Fact]
     public async Task MissingParentIsCheckedBeforeTheFullPathAsInZooKeeper()
     {

@@ -32,6 +32,7 @@ public class RequestPathBenchmarks
     private RecordingConnection _conn = null!;
     private Session _session = null!;
     private byte[] _getDataFrame = [];
+    private byte[] _getDataWatchFrame = [];
     private byte[] _setDataFrame = [];
 
     [GlobalSetup]
@@ -48,7 +49,9 @@ public class RequestPathBenchmarks
         Run(Fixtures.Frame(w => { new RequestHeader(2, OpCode.Create).Write(w); new CreateRequest(Node, Fixtures.Value1K, Acl.OpenAclUnsafe, CreateMode.Persistent).Write(w); }), 1);
         _getDataFrame = Fixtures.Frame(w => { new RequestHeader(3, OpCode.GetData).Write(w); new PathWatchRequest(Node, false).Write(w); });
         _setDataFrame = Fixtures.Frame(w => { new RequestHeader(4, OpCode.SetData).Write(w); new SetDataRequest(Node, Fixtures.Value1K, -1).Write(w); });
+        _getDataWatchFrame = Fixtures.Frame(w => { new RequestHeader(5, OpCode.GetData).Write(w); new PathWatchRequest(Node, true).Write(w); });
         Run(_getDataFrame, Batch);
+        Run(_getDataWatchFrame, Batch);
         Run(_setDataFrame, Batch);
     }
 
@@ -60,6 +63,13 @@ public class RequestPathBenchmarks
 
     [Benchmark(OperationsPerInvoke = Batch)]
     public void SetData() => Submit(_setDataFrame, Batch);
+
+    /// <summary>
+    /// getData that sets a data watch: the watch is already registered (no write fires it here), so
+    /// this is the decode of a watched path plus re-registration, steady state.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public void GetDataWatch() => Submit(_getDataWatchFrame, Batch);
 
     private void Submit(byte[] frame, int count)
     {

@@ -6,7 +6,7 @@ namespace HotZk.Benchmarks.Storage;
 /// <summary>
 /// The large tree of the storage suites (issue 3): <c>/bench</c>, 1000 parents <c>/bench/p-NNNN</c> and
 /// <c>nodes</c> children <c>/bench/p-NNNN/n-NNNNNNN</c> spread evenly over them (1000 x 1000 for 1M), each
-/// child with its own 100-byte value, plus 1000 sessions. Built only through <see cref="DataTree.CreateNode"/>.
+/// child with its own 100-byte value, plus 1000 sessions. Built only through <see cref="DataTree.CreateNode(string, byte[], HotZk.Common.Acl[], long, int, long, long, out HotZk.Common.Stat)"/>.
 /// </summary>
 internal static class BigTree
 {

@@ -308,10 +308,11 @@ public sealed class PrepProcessor
                     ValidatePath(req.Path);
                     var rec = Lookup(req.Path, local) ?? throw new PrepException(ErrorCode.NoNode);
                     CheckAcl(rec.Acl, Perms.Write, auth);
-                    CheckQuota(req.Path, 0, (req.Data?.Length ?? 0) - CurrentDataLength(req.Path));
+                    CheckQuota(req.Path, 0, req.DataLength - CurrentDataLength(req.Path));
                     int newVersion = CheckAndIncVersion(rec.Version, req.Version);
                     txn.Path = req.Path;
-                    txn.Data = req.Data;
+                    // No copy: the txn is released (ZkEngine.ApplyDurable) before its request goes back to the pool.
+                    req.LendData(txn);
                     txn.Version = newVersion;
                     var n = Duplicate(rec, zxid);
                     n.Version = newVersion;
@@ -385,7 +386,7 @@ public sealed class PrepProcessor
         int lastSlash = path.LastIndexOf('/');
         if (lastSlash == -1 || path.Contains('\0')) throw new PrepException(ErrorCode.BadArguments);
         var acl = AclChecker.Fixup(req.Acl, auth) ?? throw new PrepException(ErrorCode.InvalidAcl);
-        string parentPath = path[..lastSlash];
+        string parentPath = PathInterner.Shared.Get(path.AsSpan(0, lastSlash)); // as path[..lastSlash], without a new string when cached
         var parent = Lookup(parentPath, local) ?? throw new PrepException(ErrorCode.NoNode);
         CheckAcl(parent.Acl, Perms.Create, auth);
         int parentCversion = parent.Cversion;
@@ -394,7 +395,7 @@ public sealed class PrepProcessor
         if (Lookup(path, local) is not null) throw new PrepException(ErrorCode.NodeExists);
         if (EphemeralTypes.KindOf(parent.EphemeralOwner, _options.ExtendedTypesEnabled) == NodeKind.Ephemeral)
             throw new PrepException(ErrorCode.NoChildrenForEphemerals);
-        CheckQuota(path, 1, req.Data?.Length ?? 0);
+        CheckQuota(path, 1, req.DataLength);
 
         int newCversion = parentCversion + 1;
         long owner;
@@ -415,7 +416,7 @@ public sealed class PrepProcessor
             owner = txn.Ephemeral ? req.SessionId : 0;
         }
         txn.Path = path;
-        txn.Data = req.Data;
+        req.LendData(txn);
         txn.Acl = acl;
         txn.ParentCversion = newCversion;
 
@@ -431,7 +432,7 @@ public sealed class PrepProcessor
         string path = req.Path;
         int lastSlash = path.LastIndexOf('/');
         if (lastSlash == -1 || path.Contains('\0') || IsSpecialPath(path)) throw new PrepException(ErrorCode.BadArguments);
-        string parentPath = path[..lastSlash];
+        string parentPath = PathInterner.Shared.Get(path.AsSpan(0, lastSlash)); // as path[..lastSlash], without a new string when cached
         var parent = Lookup(parentPath, local) ?? throw new PrepException(ErrorCode.NoNode);
         if (req.Op != OpCode.DeleteContainer) CheckAcl(parent.Acl, Perms.Delete, auth);
         var node = Lookup(path, local) ?? throw new PrepException(ErrorCode.NoNode);

@@ -23,8 +23,46 @@ public sealed class Request
 
     /// <summary>Path argument.</summary>
     public string Path = "";
-    /// <summary>Data argument.</summary>
-    public byte[]? Data;
+    /// <summary>
+    /// Data argument as an array (a copy; tests and tools). Setting it copies into the request's own
+    /// buffer; decode fills that buffer through <see cref="SetData"/>, so a pooled request reuses it.
+    /// </summary>
+    public byte[]? Data
+    {
+        get => _dataLength < 0 ? null : _data.AsSpan(0, _dataLength).ToArray();
+        set => SetData(value, value is null);
+    }
+
+    /// <summary>Data argument bytes (empty for null data; valid until the request is reset).</summary>
+    public ReadOnlySpan<byte> DataSpan => _dataLength <= 0 ? default : _data.AsSpan(0, _dataLength);
+
+    /// <summary>True when the data argument is null (not merely empty).</summary>
+    public bool DataIsNull => _dataLength < 0;
+
+    /// <summary>Length of the data argument (0 for null).</summary>
+    public int DataLength => Math.Max(0, _dataLength);
+
+    /// <summary>Copies the data argument into a buffer this (pooled) request keeps across uses.</summary>
+    public void SetData(ReadOnlySpan<byte> data, bool isNull)
+    {
+        if (isNull)
+        {
+            _dataLength = -1;
+            return;
+        }
+        if (_data is null || _data.Length < data.Length) _data = new byte[Math.Max(256, data.Length)];
+        data.CopyTo(_data);
+        _dataLength = data.Length;
+    }
+
+    /// <summary>
+    /// Hands the data argument to <paramref name="txn"/> without a copy. The txn must not be read
+    /// once this request has gone back to the pool (the engine releases a txn when its request is answered).
+    /// </summary>
+    public void LendData(Txns.Txn txn) => txn.BorrowData(_data, _dataLength);
+
+    private byte[]? _data;
+    private int _dataLength = -1;
     /// <summary>ACL argument.</summary>
     public Acl[]? Acl;
     /// <summary>Create flags.</summary>
@@ -211,7 +249,8 @@ public sealed class Request
         Xid = 0;
         Op = OpCode.Notification;
         Path = "";
-        Data = null;
+        _dataLength = -1;
+        if (_data is { Length: > 64 * 1024 }) _data = null; // as _result: large values are not hoarded
         Acl = null;
         Flags = 0;
         Ttl = 0;

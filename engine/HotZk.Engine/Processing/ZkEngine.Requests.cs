@@ -259,7 +259,7 @@ public sealed partial class ZkEngine
         {
             case "digest":
                 {
-                    string cred = System.Text.Encoding.UTF8.GetString(r.Data ?? []);
+                    string cred = System.Text.Encoding.UTF8.GetString(r.DataSpan);
                     string id = DigestAuth.Generate(cred);
                     if (_options.SuperDigest is not null && id == _options.SuperDigest && auth is not null)
                     {

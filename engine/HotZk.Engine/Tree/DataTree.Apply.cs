@@ -25,7 +25,7 @@ public sealed partial class DataTree
                         OpCode.CreateTtl => EphemeralTypes.TtlOwner(txn.Ttl),
                         _ => txn.Ephemeral ? txn.ClientId : 0,
                     };
-                    result.Err = CreateNode(txn.Path, txn.Data, txn.Acl, owner, txn.ParentCversion, txn.Zxid, txn.Time, out var stat);
+                    result.Err = CreateNode(txn.Path, txn.DataSpan, txn.DataIsNull, txn.Acl, owner, txn.ParentCversion, txn.Zxid, txn.Time, out var stat);
                     result.Stat = stat;
                     break;
                 }
@@ -35,7 +35,7 @@ public sealed partial class DataTree
                 break;
             case OpCode.SetData:
             case OpCode.Reconfig:
-                result.Err = SetData(txn.Path, txn.Data, txn.Version, txn.Zxid, txn.Time, out result.Stat);
+                result.Err = SetData(txn.Path, txn.DataSpan, txn.DataIsNull, txn.Version, txn.Zxid, txn.Time, out result.Stat);
                 break;
             case OpCode.SetAcl:
                 result.Err = SetAcl(txn.Path, txn.Acl, txn.Version, out result.Stat);
@@ -109,10 +109,14 @@ public sealed partial class DataTree
     }
 
     /// <summary>Creates a node. <paramref name="parentCversion"/> -1 means "parent's current + 1".</summary>
-    public ErrorCode CreateNode(string path, byte[]? data, Acl[]? acl, long ephemeralOwner, int parentCversion, long zxid, long time, out Stat stat)
+    public ErrorCode CreateNode(string path, byte[]? data, Acl[]? acl, long ephemeralOwner, int parentCversion, long zxid, long time, out Stat stat) =>
+        CreateNode(path, data, data is null, acl, ephemeralOwner, parentCversion, zxid, time, out stat);
+
+    /// <summary>Creates a node from data bytes the tree copies (<paramref name="dataIsNull"/>: null data, not empty).</summary>
+    public ErrorCode CreateNode(string path, ReadOnlySpan<byte> data, bool dataIsNull, Acl[]? acl, long ephemeralOwner, int parentCversion, long zxid, long time, out Stat stat)
     {
         stat = default;
-        string parentPath = PathValidator.Parent(path);
+        string parentPath = PathInterner.Shared.Parent(path); // no new string per create/delete of a hot path
         if (parentPath.Length == 0) return ErrorCode.NodeExists;
 
         byte[]? rented = null;
@@ -150,7 +154,7 @@ public sealed partial class DataTree
                 EphemeralOwner = ephemeralOwner,
                 AclRef = Acls.Add(acl),
             };
-            int id = _table.Insert(parent, hash, utf8[(slash + 1)..], meta, data, data is null);
+            int id = _table.Insert(parent, hash, utf8[(slash + 1)..], meta, data, dataIsNull);
             Rehash(id);
             pr = ref _table[parent];
             if (parentCversion > pr.Meta.Cversion)
@@ -159,8 +163,8 @@ public sealed partial class DataTree
                 pr.Meta.Pzxid = zxid;
             }
             Rehash(parent);
-            ApproximateDataSize += path.Length + (data?.Length ?? 0);
-            OnQuotaCreate(path, parentPath, data);
+            ApproximateDataSize += path.Length + data.Length;
+            OnQuotaCreate(path, parentPath, data.Length);
             IndexKind(path, ephemeralOwner);
             if (_orphans.Count > 0) AdoptOrphans(path);
 
@@ -178,7 +182,7 @@ public sealed partial class DataTree
     /// <summary>Deletes a node (replay-tolerant: a missing node is NONODE without side effects).</summary>
     public ErrorCode DeleteNode(string path, long zxid)
     {
-        string parentPath = PathValidator.Parent(path);
+        string parentPath = PathInterner.Shared.Parent(path); // no new string per create/delete of a hot path
         int id = Find(path);
         if (id <= NodeTable.RootId)
         {
@@ -220,15 +224,19 @@ public sealed partial class DataTree
     }
 
     /// <summary>Sets data; <paramref name="version"/> is the new version.</summary>
-    public ErrorCode SetData(string path, byte[]? data, int version, long zxid, long time, out Stat stat)
+    public ErrorCode SetData(string path, byte[]? data, int version, long zxid, long time, out Stat stat) =>
+        SetData(path, data, data is null, version, zxid, time, out stat);
+
+    /// <summary>Sets data from bytes the tree copies (<paramref name="dataIsNull"/>: null data, not empty); <paramref name="version"/> is the new version.</summary>
+    public ErrorCode SetData(string path, ReadOnlySpan<byte> data, bool dataIsNull, int version, long zxid, long time, out Stat stat)
     {
         stat = default;
         int id = Find(path);
         if (id < 0) return ErrorCode.NoNode;
         int old = Math.Max(0, _table[id].DataLength);
-        ApproximateDataSize += (data?.Length ?? 0) - old;
-        UpdateQuota(path, 0, (data?.Length ?? 0) - old);
-        _table.SetData(id, data, data is null);
+        ApproximateDataSize += data.Length - old;
+        UpdateQuota(path, 0, data.Length - old);
+        _table.SetData(id, data, dataIsNull);
         ref var m = ref _table[id].Meta;
         m.Version = version;
         m.Mzxid = zxid;

@@ -26,7 +26,7 @@ public sealed partial class DataTree
     public (QuotaStats Stats, QuotaStats Limits) QuotaOf(string quotaPath) =>
         (QuotaStats.Parse(GetNode(QuotaStats.StatPath(quotaPath))?.Data), QuotaStats.Parse(GetNode(QuotaStats.LimitPath(quotaPath))?.Data));
 
-    private void OnQuotaCreate(string path, string parentPath, byte[]? data)
+    private void OnQuotaCreate(string path, string parentPath, int dataLength)
     {
         if (parentPath.StartsWith(QuotaPath + "/", StringComparison.Ordinal))
         {
@@ -36,7 +36,7 @@ public sealed partial class DataTree
             else if (name == QuotaStats.StatNode) RecountQuota(quotaPath);
             return;
         }
-        UpdateQuota(path, 1, data?.Length ?? 0);
+        UpdateQuota(path, 1, dataLength);
     }
 
     private void OnQuotaDelete(string path, string parentPath, int dataLength)

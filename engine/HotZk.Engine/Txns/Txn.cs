@@ -27,8 +27,42 @@ public sealed class Txn
     /// <summary>Target path (create/delete/setData/setACL/check).</summary>
     public string Path { get; set; } = "";
 
-    /// <summary>Node data (create, setData).</summary>
-    public byte[]? Data { get; set; }
+    /// <summary>
+    /// Node data (create, setData) as an array: the array it was set to, or a copy when the txn
+    /// borrows a request's buffer (<see cref="BorrowData"/>). Hot paths read <see cref="DataSpan"/>.
+    /// </summary>
+    public byte[]? Data
+    {
+        get => _dataLength < 0 ? null : _data!.Length == _dataLength ? _data : _data.AsSpan(0, _dataLength).ToArray();
+        set
+        {
+            _data = value;
+            _dataLength = value?.Length ?? -1;
+        }
+    }
+
+    /// <summary>The node data's bytes (empty for null data; see <see cref="DataIsNull"/>).</summary>
+    public ReadOnlySpan<byte> DataSpan => _dataLength <= 0 ? default : _data.AsSpan(0, _dataLength);
+
+    /// <summary>True when the node data is null (not merely empty).</summary>
+    public bool DataIsNull => _dataLength < 0;
+
+    /// <summary>Length of the node data (0 for null).</summary>
+    public int DataLength => Math.Max(0, _dataLength);
+
+    /// <summary>
+    /// Uses the first <paramref name="length"/> bytes of <paramref name="buffer"/> as the data (-1: null)
+    /// without copying. The owner (a pooled request) must outlive every read of this txn's data.
+    /// </summary>
+    public void BorrowData(byte[]? buffer, int length)
+    {
+        if (length >= 0 && (buffer is null ? length != 0 : length > buffer.Length)) throw new ArgumentOutOfRangeException(nameof(length));
+        _data = buffer ?? (length == 0 ? [] : null);
+        _dataLength = length < 0 ? -1 : length;
+    }
+
+    private byte[]? _data;
+    private int _dataLength = -1;
 
     /// <summary>ACL list (create, setACL).</summary>
     public Acl[]? Acl { get; set; }
@@ -66,7 +100,8 @@ public sealed class Txn
         Time = 0;
         Type = default;
         Path = "";
-        Data = null;
+        _data = null;
+        _dataLength = -1;
         Acl = null;
         Ephemeral = false;
         ParentCversion = 0;

@@ -46,7 +46,7 @@ public static class TxnSerializer
             case OpCode.SetData:
             case OpCode.Reconfig:
                 w.WriteString(txn.Path);
-                w.WriteBuffer(txn.Data);
+                WriteData(w, txn);
                 w.WriteInt(txn.Version);
                 break;
             case OpCode.SetAcl:
@@ -89,11 +89,18 @@ public static class TxnSerializer
         }
     }
 
+    // Through the span: the data may be borrowed from a pooled request (no array of its exact length).
+    private static void WriteData(JuteWriter w, Txn txn)
+    {
+        if (txn.DataIsNull) w.WriteInt(-1);
+        else w.WriteBuffer(txn.DataSpan);
+    }
+
     // CreateTxn, CreateContainerTxn and CreateTTLTxn all start with path, data, acl.
     private static void WriteCreateHead(JuteWriter w, Txn txn)
     {
         w.WriteString(txn.Path);
-        w.WriteBuffer(txn.Data);
+        WriteData(w, txn);
         HotZk.Common.Acl.WriteList(w, txn.Acl);
     }
 

@@ -6,6 +6,14 @@ public sealed class WatchTable
     private readonly Dictionary<string, Dictionary<IWatcher, WatchModes>> _byPath = new(StringComparer.Ordinal);
     private readonly Dictionary<IWatcher, HashSet<string>> _byWatcher = new(ReferenceEqualityComparer.Instance);
 
+    // One-shot watches are set and fired over and over on the same few paths: the per-path and
+    // per-watcher sets that empty out are kept for the next registration instead of being rebuilt.
+    // Bounded in number and size, so a burst of watches does not stay pinned. Engine-thread only, as the table.
+    private const int MaxSpareSets = 1024;
+    private const int MaxSpareCapacity = 64;
+    private readonly Stack<Dictionary<IWatcher, WatchModes>> _spareWatcherSets = new();
+    private readonly Stack<HashSet<string>> _sparePathSets = new();
+
     /// <summary>Number of recursive registrations (lets triggers skip the ancestor walk).</summary>
     public int RecursiveCount { get; private set; }
 
@@ -23,7 +31,7 @@ public sealed class WatchTable
     {
         if (!_byPath.TryGetValue(path, out var set))
         {
-            set = new Dictionary<IWatcher, WatchModes>(ReferenceEqualityComparer.Instance);
+            set = _spareWatcherSets.TryPop(out var spare) ? spare : new Dictionary<IWatcher, WatchModes>(ReferenceEqualityComparer.Instance);
             _byPath[path] = set;
         }
         set.TryGetValue(watcher, out var old);
@@ -32,7 +40,7 @@ public sealed class WatchTable
             Count++;
             if (!_byWatcher.TryGetValue(watcher, out var paths))
             {
-                paths = new HashSet<string>(StringComparer.Ordinal);
+                paths = _sparePathSets.TryPop(out var spare) ? spare : new HashSet<string>(StringComparer.Ordinal);
                 _byWatcher[watcher] = paths;
             }
             paths.Add(path);
@@ -74,8 +82,10 @@ public sealed class WatchTable
             if (!_byPath.TryGetValue(p, out var set) || !set.Remove(watcher, out var m)) continue;
             Count--;
             if ((m & WatchModes.Recursive) != 0) RecursiveCount--;
-            if (set.Count == 0) _byPath.Remove(p);
+            if (set.Count == 0 && _byPath.Remove(p)) Spare(set);
         }
+        paths.Clear();
+        Spare(paths);
     }
 
     /// <summary>Paths watched by a watcher.</summary>
@@ -98,11 +108,22 @@ public sealed class WatchTable
         }
         set.Remove(watcher);
         Count--;
-        if (set.Count == 0) _byPath.Remove(path);
+        if (set.Count == 0 && _byPath.Remove(path)) Spare(set);
         if (_byWatcher.TryGetValue(watcher, out var paths))
         {
             paths.Remove(path);
-            if (paths.Count == 0) _byWatcher.Remove(watcher);
+            if (paths.Count == 0 && _byWatcher.Remove(watcher)) Spare(paths);
         }
+    }
+
+    /// <summary>Keeps an emptied set that is no longer in the table for reuse (callers of At and PathsOf read only transiently).</summary>
+    private void Spare(Dictionary<IWatcher, WatchModes> set)
+    {
+        if (_spareWatcherSets.Count < MaxSpareSets && set.EnsureCapacity(0) <= MaxSpareCapacity) _spareWatcherSets.Push(set);
+    }
+
+    private void Spare(HashSet<string> set)
+    {
+        if (_sparePathSets.Count < MaxSpareSets && set.EnsureCapacity(0) <= MaxSpareCapacity) _sparePathSets.Push(set);
     }
 }

@@ -201,7 +201,7 @@ internal static class Compare
         return cases;
     }
 
-    public static async Task<int> RunAsync(CompareSettings co, string commandLine, TextWriter log)
+    public static async Task<int> RunAsync(CompareSettings co, string commandLine, TextWriter log, string? htmlPath = null)
     {
         string root = FindRepoRoot();
         if (co.Long && co.Rounds == 2 && co.DurationSec == 10) { co.Rounds = 3; co.DurationSec = 30; }
@@ -294,6 +294,11 @@ internal static class Compare
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
         await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, Json)).ConfigureAwait(false);
         log.WriteLine($"wrote {outPath}");
+        if (htmlPath is not null)
+        {
+            await File.WriteAllTextAsync(htmlPath, HtmlLatencyReport.ForCompare(report)).ConfigureAwait(false);
+            log.WriteLine($"wrote {htmlPath}");
+        }
         foreach (var i in report.Incidents) log.WriteLine("INCIDENT: " + i);
         return report.Incidents.Count == 0 ? 0 : 3;
     }

@@ -13,7 +13,8 @@ internal static class Cli
                hotzk bench nullserver --port P [--value-size N]
                hotzk bench limits [--dir D] [--sessions N --outstanding M --duration S] [--json out.json]
                hotzk bench compare [--rounds N] [--duration S] [--warmup S] [--long] [--cases a,b]
-                                   [--targets hotzk,zk] [--ensemble 1|3|5] [--out file.json] [--base-dir D] [--verbose]
+                                   [--targets hotzk,zk] [--ensemble 1|3|5] [--out file.json] [--html file.html]
+                                   [--base-dir D] [--verbose]
                hotzk bench failover [--targets hotzk,zk] [--nodes 3] [--znodes 100000] [--value-size 100]
                                     [--kills 5] [--out file.json] [--base-dir D] [--verbose]
 
@@ -33,12 +34,16 @@ internal static class Cli
           --heartbeats H        sessionchurn heartbeats per cycle (default 3)
           --hold-ms T           lock hold time (default 0)
           --json out.json       write the result as JSON
+          --html out.html       write a self-contained HTML page: latency-by-percentile chart (inline SVG,
+                                one line per op type, x 0..99.999 % on a log scale, y in ms) and the summary table
           --quiet               no progress lines
 
         compare: HotZk and Apache ZooKeeper 3.8 with identical zoo.cfg, the same cases alternating.
           --ensemble N          servers per target: 1 = standalone (default), 3 or 5 = an ensemble of N
                                 participants; clients spread over every member, RSS/CPU summed over members;
                                 the warmup defaults to 10 s then (N JITs share the cores)
+          --html file.html      also write an HTML page: per case one latency-by-percentile chart with HotZk and
+                                ZooKeeper overlaid (all op types, the rounds' histograms merged) and their table
 
         failover: per target an N-member ensemble, --znodes znodes of --value-size bytes, then --kills times:
           a writer on every member but the leader (setData, 1 outstanding), SIGKILL the leader, time to the
@@ -139,6 +144,8 @@ internal static class Cli
 
     private static async Task<int> RunAsync(Dictionary<string, string> d)
     {
+        string? html = d.GetValueOrDefault("html");
+        d.Remove("html");
         var o = RunOptionsFrom(d);
         var r = await Runner.RunAsync(o, Console.Out).ConfigureAwait(false);
         Console.WriteLine();
@@ -147,6 +154,11 @@ internal static class Cli
         {
             await File.WriteAllTextAsync(path, JsonSerializer.Serialize(r, Json)).ConfigureAwait(false);
             Console.WriteLine($"wrote {path}");
+        }
+        if (html is not null)
+        {
+            await File.WriteAllTextAsync(html, HtmlLatencyReport.ForRun(r)).ConfigureAwait(false);
+            Console.WriteLine($"wrote {html}");
         }
         return r.SessionsLost > 0 ? 3 : 0;
     }
@@ -202,7 +214,7 @@ internal static class Cli
         var co = new CompareSettings();
         foreach (var k in d.Keys)
         {
-            if (k is not ("rounds" or "duration" or "warmup" or "long" or "cases" or "targets" or "out" or "base-dir" or "verbose" or "ceiling-duration" or "tick-time" or "zk-heap" or "ensemble"))
+            if (k is not ("rounds" or "duration" or "warmup" or "long" or "cases" or "targets" or "out" or "base-dir" or "verbose" or "ceiling-duration" or "tick-time" or "zk-heap" or "ensemble" or "html"))
                 throw new ArgumentException($"unknown compare option --{k}");
         }
         co.Long = d.ContainsKey("long");
@@ -222,7 +234,7 @@ internal static class Cli
         co.OutPath = d.GetValueOrDefault("out");
         co.BaseDir = d.GetValueOrDefault("base-dir");
         if (co.Rounds < 1 || co.DurationSec <= 0) throw new ArgumentException("--rounds and --duration must be positive");
-        return await Compare.RunAsync(co, "hotzk bench " + string.Join(' ', all), Console.Out).ConfigureAwait(false);
+        return await Compare.RunAsync(co, "hotzk bench " + string.Join(' ', all), Console.Out, d.GetValueOrDefault("html")).ConfigureAwait(false);
     }
 
     private static async Task<int> FailoverAsync(Dictionary<string, string> d, string[] all)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json.Serialization;
 using HdrHistogram;
 
 namespace HotZk.LoadGen;
@@ -83,6 +84,7 @@ internal sealed class OpStats
         P999Us = Ok > 0 ? Histogram.GetValueAtPercentile(99.9) : 0,
         P9999Us = Ok > 0 ? Histogram.GetValueAtPercentile(99.99) : 0,
         MaxUs = Ok > 0 ? Histogram.GetMaxValue() : 0,
+        Histogram = Histogram,
     };
 }
 
@@ -101,6 +103,13 @@ public sealed class OpResult
     public long P999Us { get; set; }
     public long P9999Us { get; set; }
     public long MaxUs { get; set; }
+
+    /// <summary>
+    /// The merged histogram behind these figures, for <c>--html</c> charts; in memory only (a compare keeps
+    /// every run, and the percentile summary above is what its JSON records).
+    /// </summary>
+    [JsonIgnore]
+    public HistogramBase? Histogram { get; set; }
 }
 
 /// <summary>Result of one load-generator run (JSON).</summary>

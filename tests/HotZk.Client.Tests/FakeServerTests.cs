@@ -41,9 +41,15 @@ public sealed class FakeServerTests
         {
             var s = await AcceptAsync();
             var req = await ReadFrameAsync(s);
+            // Taken before the send (not after the await, which a busy machine can delay): the client
+            // cannot start any clock of its own on this response earlier than this.
+            ConnectResponseSentAt = Environment.TickCount64;
             await SendFrameAsync(s, w => new ConnectResponse(0, timeout, 0x1234, new byte[16]).Write(w));
             return (s, req);
         }
+
+        /// <summary>Environment.TickCount64 just before the last connect response was sent.</summary>
+        public long ConnectResponseSentAt { get; private set; }
 
         private static async Task<byte[]> ReadExactAsync(Socket s, int n)
         {
@@ -164,9 +170,10 @@ public sealed class FakeServerTests
         using var server = new FakeServer();
         var connecting = ZkClient.ConnectAsync(server.ConnectString, TimeSpan.FromSeconds(3));
         var (s, _) = await server.AcceptSessionAsync(timeout: 3000);
-        // The client's idle clock starts when it reads the connect response, just sent: time from here
-        // (not from when the connect task resumes, which a busy machine can delay by hundreds of ms).
-        var started = Environment.TickCount64;
+        // The client's idle clock starts when it reads the connect response: time from just before that
+        // response was sent (a CI run saw 424 ms when timed from the accept's continuation, which a
+        // busy machine delayed, and session 3's from the connect task's resumption).
+        long started = server.ConnectResponseSentAt;
         await using var c = await connecting;
         var ping = await FakeServer.ReadFrameAsync(s);
         long waited = Environment.TickCount64 - started;

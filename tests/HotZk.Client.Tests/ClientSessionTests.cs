@@ -118,12 +118,15 @@ public sealed class ClientSessionTests(ZkServerFixture zk)
     [OwnServerFact]
     public async Task IdleSessionIsKeptAliveByPings()
     {
-        // Relies on the 2 s minimum session timeout of this fixture's own server.
+        // Idle for longer than the session timeout: only pings keep the session (and its ephemeral) alive.
+        // 5 s rather than the fixture's 2 s minimum: with 2 s the client gives up on a connection after
+        // 1.33 s without a ping reply, and a CI dry run (test classes in parallel on 2 cores) saw one
+        // such stall turn into a disconnect and reconnect.
         var states = new List<ZkState>();
-        await using var c = await ZkClient.ConnectAsync(zk.ConnectString, TimeSpan.FromSeconds(2));
+        await using var c = await ZkClient.ConnectAsync(zk.ConnectString, TimeSpan.FromSeconds(5));
         c.StateChanged += s => { lock (states) states.Add(s); };
         var eph = await c.CreateAsync(ZkServerFixture.UniquePath("idle"), null, Open, CreateMode.Ephemeral);
-        await Task.Delay(5000);
+        await Task.Delay(7000);
         Assert.NotNull(await c.ExistsAsync(eph));
         lock (states) Assert.Empty(states);
     }
